@@ -1,0 +1,100 @@
+"""The versioned JSON API root: /api/v1/ (django-ninja).
+
+Each domain app contributes a router from its own `api.py`; this module only
+assembles them, renders JSON with readable Vietnamese, and turns every error
+into a Vietnamese message with a 4xx status.
+"""
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import BaseRenderer
+
+
+class VietnameseJSONRenderer(BaseRenderer):
+    media_type = "application/json"
+
+    def render(self, request, data, *, response_status):
+        return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+api = NinjaAPI(
+    title="ANTT API — Công an tỉnh Thanh Hóa",
+    version="1",
+    description=(
+        "API của hệ thống ANTT: danh mục thủ tục hành chính, đơn vị, lịch làm việc. "
+        'Mọi lỗi trả về JSON `{"detail": "..."}` bằng tiếng Việt với mã 4xx.'
+    ),
+    urls_namespace="api-1",
+    renderer=VietnameseJSONRenderer(),
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+def _field_label(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("query", "path", "body", "form", "header", "cookie")]
+    return ".".join(parts) or "yêu cầu"
+
+
+def _error_message(err: dict) -> str:
+    kind = err.get("type", "")
+    field = _field_label(err.get("loc", ()))
+    if kind == "missing":
+        return f"Thiếu tham số bắt buộc: {field}."
+    if kind.startswith("int") or kind.startswith("float"):
+        return f"Tham số {field} phải là số."
+    if kind.startswith("date") or kind.startswith("datetime") or kind.startswith("time"):
+        return f"Tham số {field} không đúng định dạng ngày giờ (ví dụ 2026-04-23T09:30)."
+    if kind.startswith("bool"):
+        return f"Tham số {field} phải là true hoặc false."
+    if kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
+        return f"Tham số {field} nằm ngoài khoảng cho phép."
+    if kind in ("enum", "literal_error"):
+        return f"Giá trị của {field} không hợp lệ."
+    if kind.startswith("string_too"):
+        return f"Độ dài của {field} không hợp lệ."
+    if kind == "json_invalid":
+        return "Nội dung gửi lên không phải JSON hợp lệ."
+    return f"Giá trị của {field} không hợp lệ."
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    errors = [{"field": _field_label(e.get("loc", ())), "message": _error_message(e)} for e in exc.errors]
+    detail = errors[0]["message"] if errors else "Dữ liệu không hợp lệ."
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api.create_response(request, {"detail": "Không tìm thấy."}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return api.create_response(request, {"detail": "Chưa đăng nhập hoặc phiên đã hết hạn."}, status=401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+def _register_routers():
+    """Import each app's router. Apps add themselves here, one line each."""
+    from antt.core.api import router as core_router
+
+    api.add_router("/calendar", core_router, tags=["Lịch làm việc"])
+    from antt.org.api import router as org_router
+
+    api.add_router("/", org_router, tags=["Đơn vị và cán bộ"])
+    from antt.catalog.api import router as catalog_router
+
+    api.add_router("/procedures", catalog_router, tags=["Thủ tục hành chính"])
+
+
+_register_routers()

@@ -1,0 +1,20 @@
+"""Load the reference data every installation needs. Safe to run again."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from antt.core.context import acting_as
+
+
+class Command(BaseCommand):
+    help = "Nạp dữ liệu danh mục: đơn vị hành chính, đơn vị công an, danh mục thủ tục hành chính."
+
+    def handle(self, *args, **options):
+        from antt.catalog.loaders import load_catalog
+        from antt.org.loaders import load_admin_areas, load_units
+
+        with acting_as(None, None), transaction.atomic():
+            for step in (load_admin_areas, load_units, load_catalog):
+                message = step()
+                self.stdout.write(f"- {message}")
+        self.stdout.write(self.style.SUCCESS("Đã nạp dữ liệu danh mục."))

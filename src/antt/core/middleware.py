@@ -1,0 +1,23 @@
+from antt.core.context import current_ip, current_user
+
+
+def client_ip(request) -> str | None:
+    """The client's address. Behind the reverse proxy, nginx sets X-Real-IP."""
+    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
+
+
+class RequestContextMiddleware:
+    """Makes the signed-in user and the client address available to services."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        user_token = current_user.set(user if user is not None and user.is_authenticated else None)
+        ip_token = current_ip.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            current_user.reset(user_token)
+            current_ip.reset(ip_token)

@@ -1,0 +1,89 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Nhật ký kiểm tra không thể sửa.")
+
+    def delete(self):
+        raise PermissionError("Nhật ký kiểm tra không thể xóa.")
+
+
+class AuditEvent(models.Model):
+    """One immutable entry of the audit trail: who did what, when, from where.
+
+    Entries form a hash chain: each stores the HMAC of its own content and of
+    the previous entry's hash (`core.audit`), so `manage.py audit_verify`
+    detects an edited, inserted or removed entry. The application never updates
+    or deletes them (the model, its queryset, the admin and database triggers
+    all refuse).
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Tạo mới")
+        UPDATE = "update", _("Thay đổi")
+        DELETE = "delete", _("Xóa")
+        TRANSITION = "transition", _("Chuyển trạng thái")
+        READ_PERSONAL = "read_personal", _("Xem dữ liệu cá nhân")
+        LOGIN = "login", _("Đăng nhập")
+        LOGIN_FAILED = "login_failed", _("Đăng nhập không thành công")
+        LOGOUT = "logout", _("Đăng xuất")
+        EXPORT = "export", _("Xuất dữ liệu")
+        SYSTEM = "system", _("Hệ thống")
+
+    seq = models.BigIntegerField(_("số thứ tự"), unique=True, editable=False)
+    at = models.DateTimeField(_("thời điểm"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+    )
+    actor_name = models.CharField(_("người thực hiện"), max_length=150, blank=True)
+    actor_unit_id = models.BigIntegerField(null=True, blank=True)
+    ip = models.GenericIPAddressField(_("địa chỉ IP"), null=True, blank=True)
+    action = models.CharField(_("hành động"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("loại đối tượng"), max_length=100, blank=True)
+    object_id = models.CharField(_("mã đối tượng"), max_length=64, blank=True)
+    object_repr = models.CharField(_("đối tượng"), max_length=255, blank=True)
+    changes = models.JSONField(_("nội dung thay đổi"), default=dict, blank=True)
+    reason = models.CharField(_("lý do"), max_length=255, blank=True)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("nhật ký kiểm tra")
+        verbose_name_plural = _("nhật ký kiểm tra")
+        ordering = ["-seq"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self):
+        return f"#{self.seq} {self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Nhật ký kiểm tra không thể sửa.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Nhật ký kiểm tra không thể xóa.")
+
+
+class AuditHead(models.Model):
+    """The chain's head: last sequence number and hash, locked on every append.
+
+    It serialises appends so the chain has no forks, and lets `audit_verify`
+    notice entries removed from the end.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="")
+
+    class Meta:
+        verbose_name = _("đầu chuỗi nhật ký")
+        verbose_name_plural = _("đầu chuỗi nhật ký")
+
+    def __str__(self):
+        return f"#{self.seq}"

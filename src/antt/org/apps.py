@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OrgConfig(AppConfig):
+    name = "antt.org"
+    verbose_name = "Đơn vị và cán bộ"
