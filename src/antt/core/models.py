@@ -87,3 +87,30 @@ class AuditHead(models.Model):
 
     def __str__(self):
         return f"#{self.seq}"
+
+
+class CalendarDay(models.Model):
+    """A day the government moved: an extra day off or a make-up working day.
+
+    The `holidays` package knows the statutory holidays (Bộ luật Lao động 2019,
+    Art. 112) and the swaps it was released with; the government announces new
+    swaps every year (e.g. Công văn 9859/VPCP-KGVX for Tết 2026), and an
+    administrator enters them here. A row overrides the package for its date.
+    """
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("Ngày nghỉ")
+        WORKING_DAY = "working_day", _("Ngày làm việc bù")
+
+    date = models.DateField(_("ngày"), unique=True)
+    kind = models.CharField(_("loại"), max_length=12, choices=Kind.choices)
+    name = models.CharField(_("tên gọi"), max_length=200)
+    legal_basis = models.CharField(_("căn cứ"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("ngày nghỉ, ngày làm bù")
+        verbose_name_plural = _("ngày nghỉ, ngày làm bù")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%d/%m/%Y} — {self.name}"
