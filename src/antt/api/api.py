@@ -9,7 +9,7 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import BaseRenderer
 
@@ -82,6 +82,17 @@ def on_auth_error(request, exc):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+class PingOut(Schema):
+    status: str
+
+
+@api.get("/ping", response=PingOut, tags=["Hệ thống"], summary="Kiểm tra máy chủ còn hoạt động")
+def ping(request):
+    """A bare endpoint: no database, no work. The load balancer's health check and
+    the baseline of the benchmarks."""
+    return {"status": "ok"}
 
 
 def _register_routers():
