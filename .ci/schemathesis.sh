@@ -13,7 +13,6 @@ export ANTT_ALLOWED_HOSTS=127.0.0.1,localhost ANTT_LOG_LEVEL=ERROR
 unset DATABASE_URL
 .venv/bin/python manage.py migrate --noinput >/dev/null
 .venv/bin/python manage.py load_reference >/dev/null
-.venv/bin/python manage.py load_demo >/dev/null
 .venv/bin/python manage.py collectstatic --noinput >/dev/null
 .venv/bin/gunicorn antt.wsgi --pythonpath src -w 2 -b 127.0.0.1:$port --log-level warning &
 server=$!

@@ -124,6 +124,8 @@ class User(AbstractUser):
     """
 
     full_name = models.CharField(_("họ và tên"), max_length=150, blank=True)
+    # fold(full_name), so that "nguyen van a" finds "Nguyễn Văn A" with one indexed LIKE.
+    full_name_folded = models.CharField(max_length=150, editable=False, blank=True, db_index=True)
     unit = models.ForeignKey(
         Unit, models.PROTECT, null=True, blank=True, related_name="officers", verbose_name=_("đơn vị")
     )
@@ -139,6 +141,13 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.full_name or self.username
+
+    def save(self, *args, **kwargs):
+        self.full_name_folded = fold(self.full_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "full_name_folded"}
+        super().save(*args, **kwargs)
 
     @property
     def is_officer(self) -> bool:

@@ -1,0 +1,66 @@
+"""Demo accounts for `make run`: one per role, and a second commune so that scoping shows.
+
+Safe to run again: accounts are brought back to the table below (passwords included). The
+passwords are public by design; never run this command on a production database.
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from antt.core.context import acting_as
+from antt.org.loaders import ROOT_SLUG
+from antt.org.models import Role, Unit
+
+# (username, password, role, unit slug, full name, title, superuser)
+COMMUNE = "ca-xa-14797"  # Công an phường Hạc Thành
+SECOND_COMMUNE = "ca-xa-14758"  # Công an phường Hàm Rồng
+DEMO_ACCOUNTS = [
+    ("tiepnhan", "HacThanh#2026tn", Role.RECEPTIONIST, COMMUNE, "Lê Thị Thu Trang", "Cán bộ tiếp nhận", False),
+    ("xuly", "HacThanh#2026xl", Role.PROCESSOR, COMMUNE, "Nguyễn Văn Hùng", "Cán bộ xử lý", False),
+    ("lanhdao", "HacThanh#2026ld", Role.HEAD, COMMUNE, "Trịnh Đình Dũng", "Trưởng Công an phường", False),
+    ("quantridv", "HacThanh#2026qt", Role.UNIT_ADMIN, COMMUNE, "Phạm Thị Hồng", "Quản trị đơn vị", False),
+    ("tiepnhanxnc", "XuatNhapCanh#26", Role.RECEPTIONIST, "pa08", "Hoàng Minh Tuấn", "Cán bộ tiếp nhận", False),
+    ("giamsat", "GiamSat#Tinh2026", Role.SUPERVISOR, ROOT_SLUG, "Đỗ Văn Thành", "Cán bộ giám sát", False),
+    ("quantri", "QuanTri#Tinh2026", Role.SYSTEM_ADMIN, ROOT_SLUG, "Vũ Quốc Khánh", "Quản trị hệ thống", True),
+    ("tiepnhanhr", "HamRong#2026tn", Role.RECEPTIONIST, SECOND_COMMUNE, "Mai Thị Lan", "Cán bộ tiếp nhận", False),
+    ("xulyhr", "HamRong#2026xl", Role.PROCESSOR, SECOND_COMMUNE, "Lê Văn Nam", "Cán bộ xử lý", False),
+]
+
+
+class Command(BaseCommand):
+    help = "Tạo tài khoản minh họa cho từng vai trò (chỉ dùng khi chạy thử, không dùng trên máy thật)."
+
+    def handle(self, *args, **options):
+        from antt.org.services import account_ensure
+
+        if not settings.DEBUG:
+            raise CommandError("Không tạo tài khoản minh họa khi ANTT_DEBUG tắt (máy chạy thật).")
+        slugs = {row[3] for row in DEMO_ACCOUNTS}
+        units = {u.slug: u for u in Unit.objects.filter(slug__in=slugs)}
+        if missing := slugs - set(units):
+            raise CommandError(f"Chưa có đơn vị {', '.join(sorted(missing))}: chạy `manage.py load_reference` trước.")
+        rows = []
+        with acting_as(None, None), transaction.atomic():
+            for username, password, role, slug, full_name, title, superuser in DEMO_ACCOUNTS:
+                account, created = account_ensure(
+                    username=username,
+                    full_name=full_name,
+                    unit=units[slug],
+                    role=role,
+                    password=password,
+                    title=title,
+                    superuser=superuser,
+                )
+                rows.append((Role(role).label, username, password, units[slug].name, "mới" if created else "đã có"))
+        self._print_table(rows)
+
+    def _print_table(self, rows):
+        headers = ("Vai trò", "Tên đăng nhập", "Mật khẩu", "Đơn vị", "")
+        widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+        line = "  ".join(f"{{:<{w}}}" for w in widths)
+        self.stdout.write(self.style.SUCCESS("Tài khoản minh họa (mật khẩu công khai, chỉ để chạy thử):"))
+        self.stdout.write(line.format(*headers))
+        self.stdout.write("  ".join("-" * w for w in widths))
+        for row in rows:
+            self.stdout.write(line.format(*[str(c) for c in row]))
