@@ -40,7 +40,7 @@ ALLOWED_HOSTS = env_list("ANTT_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testse
 CSRF_TRUSTED_ORIGINS = env_list("ANTT_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "antt.portal.admin_site.AdminConfig",  # django.contrib.admin with the 2FA-aware site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -207,12 +207,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- E-mail and SMS -----------------------------------------------------------
-EMAIL_BACKEND = os.environ.get("ANTT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = os.environ.get("ANTT_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("ANTT_EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("ANTT_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("ANTT_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("ANTT_EMAIL_TLS", False)
+_EMAIL_BACKEND = os.environ.get("ANTT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND}}
+if _EMAIL_BACKEND.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": os.environ.get("ANTT_EMAIL_HOST", "localhost"),
+        "port": int(os.environ.get("ANTT_EMAIL_PORT", "25")),
+        "username": os.environ.get("ANTT_EMAIL_USER", ""),
+        "password": os.environ.get("ANTT_EMAIL_PASSWORD", ""),
+        "use_tls": env_bool("ANTT_EMAIL_TLS", False),
+    }
 DEFAULT_FROM_EMAIL = os.environ.get("ANTT_EMAIL_FROM", "ANTT Thanh Hóa <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # SMS goes through antt.core.sms; "console" logs messages, "disabled" drops them.
