@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from antt.catalog import views
 
 app_name = "catalog"
-urlpatterns = []
+urlpatterns = [
+    path("thu-tuc/", views.procedure_list, name="procedure-list"),
+    path("thu-tuc/<str:code>/", views.procedure_detail, name="procedure-detail"),
+]
