@@ -207,7 +207,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- E-mail and SMS -----------------------------------------------------------
-_EMAIL_BACKEND = os.environ.get("ANTT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The demo prints e-mail on the console; with DEBUG off the default is SMTP (localhost:25).
+_EMAIL_BACKEND = os.environ.get(
+    "ANTT_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
 MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND}}
 if _EMAIL_BACKEND.endswith("smtp.EmailBackend"):
     MAILERS["default"]["OPTIONS"] = {
