@@ -35,7 +35,7 @@ from antt.core import audit
 from antt.org import otp
 
 PENDING_KEY = "antt_signin_pending"
-PENDING_SECONDS = 5 * 60
+PENDING_SECONDS = 10 * 60  # long enough to install an authenticator app on first sign-in
 
 
 class TokenForm(forms.Form):

@@ -22,6 +22,7 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, resolve_url
+from django_htmx.http import HttpResponseClientRedirect
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -48,19 +49,30 @@ def second_factor_done(user) -> bool:
     return not two_factor_required() or is_verified(user)
 
 
-def _redirect_to(url_name: str, next_url: str):
-    return redirect(f"{resolve_url(url_name)}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")
+def _redirect_to(request, url_name: str, next_url: str):
+    url = f"{resolve_url(url_name)}?{urlencode({REDIRECT_FIELD_NAME: next_url})}"
+    if getattr(request, "htmx", False):
+        # An htmx request would swap the sign-in page into a fragment: send the whole page there.
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _page_path(request) -> str:
+    """Where to come back to: for htmx requests, the page that made them, not the fragment URL."""
+    if getattr(request, "htmx", False) and request.htmx.current_url_abs_path:
+        return request.htmx.current_url_abs_path
+    return request.get_full_path()
 
 
 def staff_gate(request, *, officer: bool = True):
     """None when the request may go on; otherwise the response that sends the user to the missing step."""
     user = request.user
     if not user.is_authenticated:
-        return _redirect_to(settings.LOGIN_URL, request.get_full_path())
+        return _redirect_to(request, settings.LOGIN_URL, _page_path(request))
     if not user.is_active:
         raise PermissionDenied("Tài khoản đã bị khóa.")
     if not second_factor_done(user):
-        return _redirect_to("login-otp", request.get_full_path())
+        return _redirect_to(request, "login-otp", _page_path(request))
     if officer and not getattr(user, "is_officer", False):
         raise PermissionDenied("Tài khoản này chưa được gán đơn vị và vai trò cán bộ.")
     return None
@@ -178,8 +190,8 @@ def secret_base32(device: TOTPDevice) -> str:
 
 
 def qr_data_uri(device: TOTPDevice) -> str:
-    """The otpauth:// URL as an SVG data: URI (the CSP allows img data:)."""
-    return segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=4, dark="#000", light="#fff")
+    """The otpauth:// URL as a PNG data: URI (the CSP allows img data:; no inline script or style)."""
+    return segno.make(device.config_url, error="m").png_data_uri(scale=5, border=4)
 
 
 def login_verified(client, user, device: TOTPDevice | None = None) -> TOTPDevice:

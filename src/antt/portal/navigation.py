@@ -1,0 +1,97 @@
+"""What a signed-in officer is offered: navigation links and home-page actions, by capability.
+
+Links whose page does not exist yet (a later release) have no URL: the home page
+shows them as "sắp có", the navigation leaves them out. URL names are tried in
+order, so a link appears as soon as the app that owns the page defines one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from antt.org.roles import can
+
+
+def optional_url(*names: str) -> str | None:
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+CATALOG_URLS = ("catalog:procedure-list", "catalog:procedure_list", "catalog:list", "catalog:index")
+OFFICER_URLS = ("org:officer-list", "org:officer_list", "org:officers")
+UNIT_URLS = ("org:unit-tree", "org:unit-list")
+
+
+@dataclass(frozen=True)
+class Action:
+    """One card on the staff home page."""
+
+    capability: str
+    title: str
+    description: str
+    url_names: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str | None:
+        return optional_url(*self.url_names) if self.url_names else None
+
+
+# In the order officers meet them; each role sees the ones its capabilities allow.
+ACTIONS: tuple[Action, ...] = (
+    Action(
+        "catalog.view", "Tra cứu thủ tục", "Tìm thủ tục hành chính, thành phần hồ sơ, thời hạn, lệ phí.", CATALOG_URLS
+    ),
+    Action("dossier.receive", "Tiếp nhận hồ sơ", "Tiếp nhận hồ sơ, in giấy tiếp nhận và hẹn trả kết quả."),
+    Action("dossier.return", "Trả kết quả", "Trả kết quả giải quyết thủ tục cho người dân."),
+    Action("dossier.process", "Xử lý hồ sơ", "Thẩm định, xử lý hồ sơ được giao."),
+    Action("dossier.approve", "Phê duyệt hồ sơ", "Xem xét, phê duyệt kết quả giải quyết."),
+    Action("reports.view", "Thống kê", "Số liệu tiếp nhận, giải quyết, trễ hạn theo đơn vị."),
+    Action("officer.manage", "Quản lý cán bộ", "Tài khoản, vai trò và đơn vị của cán bộ.", OFFICER_URLS),
+    Action("unit.manage", "Đơn vị", "Cây đơn vị Công an và địa bàn phụ trách.", UNIT_URLS),
+    Action("catalog.manage", "Quản trị danh mục", "Lĩnh vực, thủ tục, lệ phí, ngày nghỉ.", ("admin:index",)),
+    Action("audit.view", "Nhật ký kiểm tra", "Ai đã làm gì, khi nào, từ đâu."),
+)
+
+
+def actions_for(user) -> list[Action]:
+    return [action for action in ACTIONS if can(user, action.capability)]
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    current: bool
+
+
+def _is_current(path: str, url: str) -> bool:
+    if url == "/":
+        return path == "/"
+    return path == url or path.startswith(url)
+
+
+def nav_items(request) -> list[NavItem]:
+    """Main navigation: public links for everyone, then what the officer's role allows."""
+    user = getattr(request, "user", None)
+    entries: list[tuple[str, str | None]] = []
+    if user is not None and user.is_authenticated and getattr(user, "is_officer", False):
+        entries.append(("Trang cán bộ", optional_url("portal:staff-home")))
+    else:
+        entries.append(("Trang chủ", optional_url("portal:home")))
+    entries.append(("Thủ tục hành chính", optional_url(*CATALOG_URLS)))
+    if can(user, "officer.view"):
+        entries.append(("Cán bộ", optional_url(*OFFICER_URLS)))
+        entries.append(("Đơn vị", optional_url(*UNIT_URLS)))
+    if user is not None and user.is_authenticated and (can(user, "unit.manage") or user.is_superuser):
+        entries.append(("Quản trị", optional_url("admin:index")))
+    path = request.path
+    # The most specific match is the current page ("/" must not win over "/thu-tuc/").
+    matches = [url for _, url in entries if url and _is_current(path, url)]
+    current = max(matches, key=len) if matches else None
+    return [NavItem(label, url, url == current) for label, url in entries if url]
