@@ -35,8 +35,10 @@ class AuditEvent(models.Model):
 
     seq = models.BigIntegerField(_("số thứ tự"), unique=True, editable=False)
     at = models.DateTimeField(_("thời điểm"), db_index=True)
+    # DO_NOTHING without a database constraint: deleting a user must neither
+    # rewrite entries (that would break the chain) nor be blocked by them.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+        settings.AUTH_USER_MODEL, models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False
     )
     actor_name = models.CharField(_("người thực hiện"), max_length=150, blank=True)
     actor_unit_id = models.BigIntegerField(null=True, blank=True)
