@@ -134,8 +134,10 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="antt-bench-"))
     env = prepare_env(tmp)
     db = "PostgreSQL" if env.get("DATABASE_URL") else "SQLite"
-    print(f"# ANTT benchmarks — {datetime.now():%Y-%m-%d %H:%M} — {db}, gunicorn {WORKERS} sync workers, "
-          f"wrk -c{CONNECTIONS} {DURATION}s x{1 if SHORT else 3}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"# ANTT benchmarks — {datetime.now():%Y-%m-%d %H:%M} — {db}, gunicorn {WORKERS} sync workers, "
+        f"wrk -c{CONNECTIONS} {DURATION}s x{1 if SHORT else 3}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     manage(env, "migrate", "--noinput")
     manage(env, "load_reference")
     manage(env, "collectstatic", "--noinput")

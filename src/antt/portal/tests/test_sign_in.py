@@ -194,8 +194,10 @@ def test_enrolment_qr_code_carries_the_device_secret(client, receptionist):
     # then: an authenticator app scanning it gets this device's key and our issuer
     data_uri = re.search(r'src="data:image/png;base64,([^"]+)"', html).group(1)
     image = Image.open(io.BytesIO(base64.b64decode(data_uri)))
-    (barcode,) = zxingcpp.read_barcodes(image)
-    url = urlparse(barcode.text)
+    # zxing may also report a spurious second symbol in the quiet zone; ours is the otpauth one
+    texts = {b.text for b in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)}
+    (text,) = [t for t in texts if t.startswith("otpauth://")]
+    url = urlparse(text)
     params = parse_qs(url.query)
     device = TOTPDevice.objects.get(user=receptionist)
     assert url.scheme == "otpauth"
