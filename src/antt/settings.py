@@ -186,6 +186,7 @@ USE_TZ = True
 # --- Static and uploaded files ------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("ANTT_STATIC_ROOT", VAR_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up when it is missing
 STATICFILES_DIRS = [SRC_DIR / "antt" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("ANTT_MEDIA_ROOT", VAR_DIR / "media"))

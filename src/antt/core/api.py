@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from antt.api.schemas import COMMON_ERRORS
 from antt.core import calendar
@@ -216,7 +216,7 @@ def due_date_view(request):
         received = _received(request.GET.get("received"))
         working_days, working_hours = _deadline(request.GET.get("working_days"), request.GET.get("working_hours"))
     except _BadQuery as exc:
-        return 422, {"detail": exc.message, "errors": [{"field": exc.field, "message": exc.message}]}
+        return Status(422, {"detail": exc.message, "errors": [{"field": exc.field, "message": exc.message}]})
     cal = calendar.WorkingCalendar()
     try:
         received_on = cal.received_on(received)
@@ -228,7 +228,7 @@ def due_date_view(request):
             due = due_at.date()
         skipped = cal.days_off_between(received_on, due)
     except calendar.CalendarRangeError as exc:  # only with a huge run of admin days off
-        return 422, {"detail": str(exc), "errors": []}
+        return Status(422, {"detail": str(exc), "errors": []})
     return DueDateOut(
         received=received,
         received_on=received_on,
