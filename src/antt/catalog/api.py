@@ -14,7 +14,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from antt.api.schemas import COMMON_ERRORS
+from antt.api.schemas import COMMON_ERRORS, IsoDate
 from antt.catalog import rules, selectors
 from antt.catalog.models import Field, OnlineLevel, ProcedureVersion
 
@@ -32,7 +32,7 @@ class ProcedureFilters(Schema):
     field: str | None = SchemaField(None, max_length=60, description="Mã lĩnh vực, ví dụ cu-tru.")
     level: Literal["province", "district", "commune"] | None = SchemaField(None, description="Cấp thực hiện.")
     online_level: Literal["full", "partial", "none"] | None = SchemaField(None, description="Mức độ trực tuyến.")
-    on: date | None = SchemaField(None, description="Ngày xét hiệu lực (mặc định hôm nay).")
+    on: IsoDate | None = SchemaField(None, description="Ngày xét hiệu lực, dạng YYYY-MM-DD (mặc định hôm nay).")
 
 
 class FieldOut(Schema):
@@ -163,7 +163,7 @@ def procedure_list(request: HttpRequest, filters: Query[ProcedureFilters]):
     summary="Chi tiết thủ tục hành chính",
     auth=None,
 )
-def procedure_detail(request: HttpRequest, code: str, on: date | None = None):
+def procedure_detail(request: HttpRequest, code: str, on: IsoDate | None = None):
     if len(code) > 40:
         raise HttpError(404, "Không tìm thấy thủ tục.")
     row = selectors.procedure_get(code=code, on=on)

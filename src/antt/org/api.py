@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import SessionAuth
+from pydantic import model_validator
 
 from antt.api.schemas import COMMON_ERRORS, STAFF_ERRORS
 from antt.org import selectors, services
@@ -130,6 +131,16 @@ class OfficerPatch(Schema):
     email: str | None = Field(None, max_length=254)
     role: Role | None = None
     unit_id: int | None = Field(None, ge=1, le=2**62)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data):
+        # ninja wraps the body for attribute access, and would then read a JSON list
+        # (or a string, a number) as an object with every field unset.
+        body = getattr(data, "_obj", data)
+        if not isinstance(body, dict):
+            raise ValueError("Nội dung phải là một đối tượng JSON.")
+        return data
 
 
 def _page(qs, page: int, page_size: int):

@@ -91,3 +91,12 @@ def test_nul_characters_never_reach_the_database(catalog, api):
     assert api("", q="ho\x00chieu").status_code == 200
     assert api("", field="cu\x00tru").status_code == 422
     assert api("/1.0\x0004222").status_code == 404
+
+
+@pytest.mark.parametrize("on", ["0", "1777000000", "23/04/2026", "2026-4-23"])
+def test_a_validity_date_must_be_an_iso_date(client, on):
+    # given a date that pydantic alone would read as a Unix time, or a non-ISO form
+    # when / then it is refused in Vietnamese, not silently read as 1970-01-01
+    response = client.get("/api/v1/procedures", {"on": on})
+    assert response.status_code == 422
+    assert response.json()["detail"]

@@ -114,3 +114,20 @@ def test_bad_patch_values_are_4xx_in_vietnamese(client, world):
     assert response.status_code == 400
     assert "điện thoại" in response.json()["detail"]
     assert client.get("/api/v1/officers/99999999999999999999").status_code == 422
+
+
+@pytest.mark.parametrize("body", ["[null, null]", "[]", '"text"', "5"])
+def test_patch_body_must_be_a_json_object(client, world, no_2fa, body):
+    # given a unit administrator and an officer of their unit
+    client.force_login(world.admin_a)
+    client.get("/can-bo/danh-sach/")
+    token = client.cookies["csrftoken"].value
+    # when the body is JSON but not an object
+    response = client.patch(
+        f"/api/v1/officers/{world.receptionist_a.pk}",
+        data=body,
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+    # then it is refused, not read as "change nothing"
+    assert response.status_code == 422
