@@ -45,7 +45,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from antt.core.context import current_ip, current_user
+from antt.core.context import current_ip, get_current_user
 from antt.core.models import AuditEvent, AuditHead
 
 Action = AuditEvent.Action
@@ -134,7 +134,7 @@ def record(
     `actor` and `ip` default to the request's (`core.context`), so services
     rarely pass them. Values of sensitive keys in `changes` are masked.
     """
-    actor = actor if actor is not None else current_user.get()
+    actor = actor if actor is not None else get_current_user()
     ip = ip if ip is not None else current_ip.get()
     if obj is not None:
         object_type = object_type or object_label(obj)

@@ -6,6 +6,11 @@ def client_ip(request) -> str | None:
     return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
 
 
+def _signed_in_user(request):
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
 class RequestContextMiddleware:
     """Makes the signed-in user and the client address available to services."""
 
@@ -13,8 +18,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        user_token = current_user.set(user if user is not None and user.is_authenticated else None)
+        user_token = current_user.set(lambda: _signed_in_user(request))
         ip_token = current_ip.set(client_ip(request))
         try:
             return self.get_response(request)

@@ -9,7 +9,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from antt.core.audit import Action, record
-from antt.core.context import current_user
+from antt.core.context import get_current_user
 from antt.core.middleware import client_ip
 
 
@@ -36,6 +36,6 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
         Action.LOGIN_FAILED,
         object_type="org.user",
         changes={"username": username},
-        actor_name="" if current_user.get() is not None else "ẩn danh",
+        actor_name="" if get_current_user() is not None else "ẩn danh",
         ip=_ip(request),
     )
