@@ -27,24 +27,7 @@ from antt.catalog.models import (
 )
 from antt.catalog.services import check_internal_target
 from antt.core import audit
-
-
-class AuditedAdminMixin:
-    def save_model(self, request, obj, form, change):
-        before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else {}
-        super().save_model(request, obj, form, change)
-        after = audit.snapshot(obj)
-        audit.record(
-            audit.Action.UPDATE if change else audit.Action.CREATE,
-            obj,
-            changes=audit.diff(before, after) if change else after,
-            actor=request.user,
-            reason="Quản trị",
-        )
-
-    def delete_model(self, request, obj):
-        audit.record(audit.Action.DELETE, obj, changes=audit.snapshot(obj), actor=request.user, reason="Quản trị")
-        super().delete_model(request, obj)
+from antt.core.admin_audit import AuditedAdminMixin
 
 
 class InForceFilter(admin.SimpleListFilter):

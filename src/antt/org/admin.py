@@ -2,13 +2,16 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from antt.core import audit
+from antt.core.admin_audit import ADMIN_REASON, AuditedAdminMixin
 from antt.org.models import AdminArea, Unit, User
 
 
 @admin.register(AdminArea)
-class AdminAreaAdmin(admin.ModelAdmin):
+class AdminAreaAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Read-mostly: the areas come from `manage.py load_reference`."""
 
     list_display = ["code", "name", "level", "scheme", "parent"]
@@ -27,7 +30,7 @@ class AdminAreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "level", "agency_code", "parent", "is_active", "active_until"]
     list_filter = ["level", "is_active"]
     search_fields = ["name", "name_folded", "agency_code", "slug"]
@@ -47,7 +50,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     list_display = ["username", "full_name", "unit", "role", "is_active", "is_staff"]
     list_filter = ["role", "is_active", "is_staff", "is_superuser"]
     search_fields = ["username", "full_name", "full_name_folded", "email", "phone"]
@@ -72,3 +75,16 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     ]
+
+    def user_change_password(self, request, id, form_url=""):
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                audit.record(
+                    audit.Action.UPDATE,
+                    self.get_object(request, id),
+                    changes={"password": "[đã ẩn]"},
+                    actor=request.user,
+                    reason=ADMIN_REASON,
+                )
+        return response

@@ -27,6 +27,7 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 
+from antt.core import audit
 from antt.core.text import fold
 from antt.org.models import AdminArea, Unit
 
@@ -201,6 +202,10 @@ def load_admin_areas() -> str:
     new_links = [through(from_adminarea_id=a, to_adminarea_id=b) for a, b in sorted(wanted - have)]
     through.objects.bulk_create(new_links)
 
+    if created or new_links:
+        _record_bulk_load(
+            "org.adminarea", f"Nạp đơn vị hành chính {province.name}", created=created, links=len(new_links)
+        )
     return (
         f"Đơn vị hành chính {province.name}: {len(wards)} xã, phường hiện hành; "
         f"{len(districts)} huyện và {len(old_wards)} xã cũ (trước 01/07/2025); "
@@ -336,7 +341,20 @@ def load_units() -> str:
         ]
     )
     created += n
+    if created:
+        _record_bulk_load("org.unit", f"Nạp đơn vị công an của {root.name}", created=created)
     return (
         f"Đơn vị công an: {root.name}, {len(DEPARTMENTS)} phòng, {len(current_communes)} công an xã, phường; "
         f"{len(districts)} công an huyện và {len(old_communes)} công an xã cũ (đến 30/06/2025); thêm mới {created}."
+    )
+
+
+def _record_bulk_load(object_type: str, label: str, **counts: int) -> None:
+    """One audit entry per bulk load (rows are inserted with bulk_create, not one by one)."""
+    audit.record(
+        audit.Action.CREATE,
+        object_type=object_type,
+        object_id="bulk",
+        object_repr=label,
+        changes={"source": "vietnam-provinces", **counts},
     )

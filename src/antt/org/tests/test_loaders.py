@@ -108,3 +108,20 @@ def test_loaders_are_idempotent(loaded, django_assert_max_num_queries):
     assert (AdminArea.objects.count(), AdminArea.successors.through.objects.count(), Unit.objects.count()) == counts
     assert "thêm mới 0 đơn vị, 0 liên kết" in first
     assert "thêm mới 0." in second
+
+
+@pytest.mark.django_db
+def test_each_bulk_load_leaves_one_audit_entry_and_a_rerun_none():
+    from antt.core.models import AuditEvent
+
+    # given an empty database / when the reference data is loaded twice
+    load_admin_areas()
+    load_units()
+    first = AuditEvent.objects.filter(object_id="bulk").count()
+    load_admin_areas()
+    load_units()
+    # then the first load was recorded once per loader, the second (which created nothing) not at all
+    assert first == 2
+    assert AuditEvent.objects.filter(object_id="bulk").count() == 2
+    entry = AuditEvent.objects.get(object_type="org.unit", object_id="bulk")
+    assert entry.changes["created"] > 700
