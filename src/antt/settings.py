@@ -247,6 +247,8 @@ ANTT_OFFICE_HOURS = os.environ.get("ANTT_OFFICE_HOURS", "07:30-11:30,13:30-17:00
 # Key of the audit chain's HMAC. Defaults to one derived from SECRET_KEY; set it
 # separately in production and keep it out of the database host.
 ANTT_AUDIT_KEY = os.environ.get("ANTT_AUDIT_KEY", "")
+# Where `manage.py backup` writes when no --output is given.
+ANTT_BACKUP_DIR = os.environ.get("ANTT_BACKUP_DIR", str(VAR_DIR / "backups"))
 
 # --- Security -----------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("ANTT_BEHIND_PROXY", False) else None
@@ -280,4 +282,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ANTT_LOG_LEVEL", "WARNING")},
+    # Every audit append logs the chain's new head: shipped off the database host
+    # (journald, syslog), these lines are the anchors `audit_verify --anchor` checks.
+    "loggers": {
+        "antt.audit": {
+            "handlers": ["console"],
+            "level": os.environ.get("ANTT_AUDIT_LOG_LEVEL", "INFO"),
+            "propagate": False,
+        }
+    },
 }
