@@ -108,11 +108,7 @@ def officer_create(
         officer.full_clean(exclude=["password"])
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from exc
-    try:
-        validate_password(password, user=officer)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from exc
-    officer.set_password(password)
+    _set_password(officer, password)
     officer.save()
     audit.record(audit.Action.CREATE, officer, changes={"after": _snapshot(officer), "password_set": True}, actor=actor)
     return officer
@@ -152,11 +148,7 @@ def officer_update(*, actor: User, officer: User, **changes) -> User:
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from exc
     if password:
-        try:
-            validate_password(password, user=officer)
-        except ValidationError as exc:
-            raise ValidationError({"password": exc.messages}) from exc
-        officer.set_password(password)
+        _set_password(officer, password)
     officer.save()
     diff = audit.diff(before, _snapshot(officer))
     if password:
@@ -254,11 +246,7 @@ def account_ensure(
     officer.is_staff = officer.is_superuser = superuser
     password_changed = created or not officer.check_password(password)
     if password_changed:
-        try:
-            validate_password(password, user=officer)
-        except ValidationError as exc:
-            raise ValidationError({"password": exc.messages}) from exc
-        officer.set_password(password)
+        _set_password(officer, password)
     officer.save()
     if created:
         audit.record(audit.Action.CREATE, officer, changes={"after": _snapshot(officer), "password_set": True})
@@ -269,3 +257,12 @@ def account_ensure(
         if changes:
             audit.record(audit.Action.UPDATE, officer, changes=changes)
     return officer, created
+
+
+def _set_password(officer: User, password: str) -> None:
+    """Check the password against the validators (errors keyed "password"), then hash it."""
+    try:
+        validate_password(password, user=officer)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    officer.set_password(password)
