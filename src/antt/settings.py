@@ -287,7 +287,8 @@ LOGGING = {
     "loggers": {
         "antt.audit": {
             "handlers": ["console"],
-            "level": os.environ.get("ANTT_AUDIT_LOG_LEVEL", "INFO"),
+            # Quiet in the demo and in development, on in production.
+            "level": os.environ.get("ANTT_AUDIT_LOG_LEVEL", "WARNING" if DEBUG else "INFO"),
             "propagate": False,
         }
     },
