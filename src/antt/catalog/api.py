@@ -16,7 +16,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from antt.api.schemas import COMMON_ERRORS, IsoDate
 from antt.catalog import rules, selectors
-from antt.catalog.models import Field, OnlineLevel, ProcedureVersion
+from antt.catalog.models import OnlineLevel, ProcedureVersion
 
 router = Router()
 
@@ -149,7 +149,7 @@ def _item(row: selectors.ProcedureRow) -> dict:
 @paginate(CatalogPagination)
 def procedure_list(request: HttpRequest, filters: Query[ProcedureFilters]):
     field = filters.field
-    if field and ("\x00" in field or not Field.objects.filter(slug=field).exists()):
+    if field and not selectors.field_exists(field):
         raise HttpError(422, "Lĩnh vực không tồn tại.")
     rows = selectors.procedure_search(
         q=filters.q, field=field, level=filters.level, online_level=filters.online_level, on=filters.on

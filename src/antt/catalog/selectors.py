@@ -65,6 +65,10 @@ def fields_list() -> QuerySet[Field]:
     return Field.objects.all()
 
 
+def field_exists(slug: str) -> bool:
+    return "\x00" not in slug and Field.objects.filter(slug=slug).exists()
+
+
 def procedure_search(
     *,
     q: str | None = None,

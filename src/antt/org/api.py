@@ -191,9 +191,7 @@ def admin_area_list(
     "/admin-areas/{area_id}", response={200: AdminAreaDetailOut, **COMMON_ERRORS}, summary="Một đơn vị hành chính"
 )
 def admin_area_detail(request, area_id: int = Path(..., ge=1, le=2**62)):  # noqa: B008
-    area = get_object_or_404(AdminArea.objects.prefetch_related("successors"), pk=area_id)
-    area.successor_ids = [s.pk for s in area.successors.all()]
-    return area
+    return selectors.admin_area_get(area_id)
 
 
 # --- Staff: officers ----------------------------------------------------------------------

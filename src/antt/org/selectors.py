@@ -143,6 +143,13 @@ def unit_tree(*, level: str | None = None, active: bool | None = None) -> QueryS
     return qs
 
 
+def admin_area_get(area_id: int) -> AdminArea:
+    """One administrative area (public reference data) with its successors' ids, or 404."""
+    area = get_object_or_404(AdminArea.objects.prefetch_related("successors"), pk=area_id)
+    area.successor_ids = [s.pk for s in area.successors.all()]
+    return area
+
+
 def admin_area_list(*, scheme: str | None = None, parent: int | None = None, q: str | None = None) -> QuerySet:
     qs = AdminArea.objects.order_by("scheme", "code")
     if scheme:
