@@ -116,3 +116,24 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date:%d/%m/%Y} — {self.name}"
+
+
+class Counter(models.Model):
+    """A gap-free counter per key and period (e.g. dossier numbers per agency per day).
+
+    Legal numbers must have no gaps and no duplicates, so they come from this row,
+    locked with SELECT … FOR UPDATE inside the transaction that uses the number: a
+    rolled-back transaction gives its number back (`core.sequences`).
+    """
+
+    key = models.CharField(_("khóa"), max_length=100)
+    period = models.CharField(_("kỳ"), max_length=20)
+    value = models.PositiveBigIntegerField(_("giá trị"), default=0)
+
+    class Meta:
+        verbose_name = _("bộ đếm số thứ tự")
+        verbose_name_plural = _("bộ đếm số thứ tự")
+        constraints = [models.UniqueConstraint(fields=["key", "period"], name="counter_key_period_uniq")]
+
+    def __str__(self):
+        return f"{self.key} {self.period}: {self.value}"
