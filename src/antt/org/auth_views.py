@@ -176,14 +176,8 @@ def otp_verify(request):
     form = TokenForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            wait = otp.verify_wait_seconds(device)
-            if wait:
-                form.add_error("otp_token", f"Bạn đã nhập sai nhiều lần. Vui lòng đợi {wait} giây rồi nhập lại mã mới.")
-            elif otp.totp_verify(device=device, token=form.cleaned_data["otp_token"]):
-                return _complete_sign_in(request, user, pending, device)
-            else:
-                _code_refused(request, user, form, "Mã xác thực không đúng hoặc đã hết hạn.")
+        if _code_accepted(request, user, form, device, otp.totp_verify, "Mã xác thực không đúng hoặc đã hết hạn."):
+            return _complete_sign_in(request, user, pending, device)
         status = 400
     context = {"form": form, "officer": user, "next": _next_url(request, pending), "show_demo_banner": True}
     return render(request, "registration/otp_verify.html", context, status=status)
@@ -207,15 +201,16 @@ def otp_enrol(request):
     form = TokenForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            wait = otp.verify_wait_seconds(device)
-            if wait:
-                form.add_error("otp_token", f"Bạn đã nhập sai nhiều lần. Vui lòng đợi {wait} giây rồi nhập lại mã mới.")
-            elif otp.totp_device_confirm(device=device, token=form.cleaned_data["otp_token"]):
-                messages.success(request, "Đã đăng ký ứng dụng xác thực. Từ nay mỗi lần đăng nhập cần nhập mã.")
-                return _complete_sign_in(request, user, pending, device)
-            else:
-                _code_refused(request, user, form, "Mã xác thực không đúng. Kiểm tra giờ trên điện thoại rồi thử lại.")
+        if _code_accepted(
+            request,
+            user,
+            form,
+            device,
+            otp.totp_device_confirm,
+            "Mã xác thực không đúng. Kiểm tra giờ trên điện thoại rồi thử lại.",
+        ):
+            messages.success(request, "Đã đăng ký ứng dụng xác thực. Từ nay mỗi lần đăng nhập cần nhập mã.")
+            return _complete_sign_in(request, user, pending, device)
         status = 400
     context = {
         "form": form,
@@ -227,6 +222,21 @@ def otp_enrol(request):
         "show_demo_banner": True,
     }
     return render(request, "registration/otp_enrol.html", context, status=status)
+
+
+def _code_accepted(request, user, form, device, check, refusal: str) -> bool:
+    """Check a submitted code with `check(device=, token=)`, honouring django-otp's throttle;
+    on failure the form carries the reason and the failure is counted (axes, audit)."""
+    if not form.is_valid():
+        return False
+    wait = otp.verify_wait_seconds(device)
+    if wait:
+        form.add_error("otp_token", f"Bạn đã nhập sai nhiều lần. Vui lòng đợi {wait} giây rồi nhập lại mã mới.")
+        return False
+    if check(device=device, token=form.cleaned_data["otp_token"]):
+        return True
+    _code_refused(request, user, form, refusal)
+    return False
 
 
 def _query(request) -> str:
