@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -137,3 +138,54 @@ class Counter(models.Model):
 
     def __str__(self):
         return f"{self.key} {self.period}: {self.value}"
+
+
+class Notification(models.Model):
+    """One message to a citizen or an officer, kept in an outbox until it is sent.
+
+    Services queue a row inside their own transaction (`core.notify.queue`), so a
+    message exists if and only if the change it announces was committed; a task
+    started after the commit sends it and retries with back-off (STYLE.md habit 7).
+    The recipient is personal data: lists and `__str__` show it masked.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Thư điện tử")
+        SMS = "sms", _("Tin nhắn SMS")
+        ZALO = "zalo", _("Zalo")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
+        SENT = "sent", _("Đã gửi")
+        FAILED = "failed", _("Gửi không thành công")
+        CANCELLED = "cancelled", _("Đã hủy")
+
+    channel = models.CharField(_("kênh"), max_length=10, choices=Channel.choices)
+    recipient = models.CharField(_("người nhận"), max_length=254)
+    subject = models.CharField(_("tiêu đề"), max_length=255, blank=True)
+    body = models.TextField(_("nội dung"))
+    key = models.CharField(_("mẫu thông báo"), max_length=100)
+    # Parameters of the provider's registered template (Zalo ZNS sends templates, not free text).
+    data = models.JSONField(_("tham số mẫu"), default=dict, blank=True)
+    object_type = models.CharField(_("loại đối tượng"), max_length=100, blank=True)
+    object_id = models.CharField(_("mã đối tượng"), max_length=64, blank=True)
+    state = models.CharField(_("trạng thái"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("số lần gửi"), default=0)
+    next_attempt_at = models.DateTimeField(_("gửi lần tới lúc"), default=timezone.now)
+    last_response = models.TextField(_("phản hồi gần nhất"), blank=True)
+    created_at = models.DateTimeField(_("thời điểm tạo"), default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(_("thời điểm gửi"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thông báo")
+        verbose_name_plural = _("thông báo")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="notification_due_idx"),
+            models.Index(fields=["object_type", "object_id"], name="notification_object_idx"),
+        ]
+
+    def __str__(self):
+        from antt.core.notify import mask_recipient
+
+        return f"{self.get_channel_display()} → {mask_recipient(self.channel, self.recipient)} ({self.key})"
