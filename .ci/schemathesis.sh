@@ -22,13 +22,18 @@ ANTT_DEBUG=1 .venv/bin/python manage.py load_demo >/dev/null  # scratch database
 # A signed-in unit administrator's session (second factor off for this server), so
 # that the staff endpoints are fuzzed past their 401/403 too.
 export ANTT_REQUIRE_2FA=0
-read -r session csrf < <(.venv/bin/python manage.py shell -v0 -c "
+# And a receptionist's session, so that the dossier endpoints (dossier.view / dossier.receive)
+# are fuzzed past their 403 too.
+read -r session desk_session csrf < <(.venv/bin/python manage.py shell -v0 -c "
 from django.test import Client
 from django.middleware.csrf import _get_new_csrf_string
 from antt.org.models import User
-client = Client()
-client.force_login(User.objects.get(username='quantridv'))
-print(client.cookies['sessionid'].value, _get_new_csrf_string())
+sessions = []
+for name in ('quantridv', 'tiepnhan'):
+    client = Client()
+    client.force_login(User.objects.get(username=name))
+    sessions.append(client.cookies['sessionid'].value)
+print(*sessions, _get_new_csrf_string())
 ")
 .venv/bin/gunicorn antt.wsgi --pythonpath src -w 2 -b 127.0.0.1:$port --log-level warning \
   --limit-request-line 8190 &
@@ -43,6 +48,12 @@ headers = { X-CSRFToken = "$csrf" }
 [auth.openapi.StaffSession]
 api_key = "$session"
 TOML
+cat > "$tmp/schemathesis-desk.toml" <<TOML
+headers = { X-CSRFToken = "$csrf" }
+
+[auth.openapi.StaffSession]
+api_key = "$desk_session"
+TOML
 st() {
   .venv/bin/schemathesis "$@" run "http://127.0.0.1:$port/api/v1/openapi.json" \
     --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-40}" --no-color --workers 2 \
@@ -53,6 +64,8 @@ echo "--- anonymous: public endpoints, and staff endpoints refusing without a se
 st
 echo "--- signed in as a unit administrator"
 st --config-file "$tmp/schemathesis.toml"
+echo "--- signed in as a counter receptionist (dossiers)"
+st --config-file "$tmp/schemathesis-desk.toml"
 # Unsafe methods also need the CSRF cookie, which cannot ride beside the scheme's
 # cookie; both go in one Cookie header here, so the checks that drop the session
 # (negative_data_rejection of a missing cookie, ignored_auth) cannot work and are left out.
@@ -62,3 +75,9 @@ echo "--- signed in, unsafe methods (with the CSRF cookie)"
   --suppress-health-check all --request-timeout 20 --include-method PATCH \
   --checks all --exclude-checks positive_data_acceptance,negative_data_rejection,ignored_auth \
   -H "Cookie: sessionid=$session; csrftoken=$csrf" -H "X-CSRFToken: $csrf"
+echo "--- signed in as a counter receptionist, POST (with the CSRF cookie): dossiers and transitions"
+.venv/bin/schemathesis run "http://127.0.0.1:$port/api/v1/openapi.json" \
+  --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-40}" --no-color --workers 2 \
+  --suppress-health-check all --request-timeout 20 --include-method POST \
+  --checks all --exclude-checks positive_data_acceptance,negative_data_rejection,ignored_auth \
+  -H "Cookie: sessionid=$desk_session; csrftoken=$csrf" -H "X-CSRFToken: $csrf"

@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "antt.core",
     "antt.org",
     "antt.catalog",
+    "antt.dossiers",
+    "antt.feedback",
+    "antt.reports",
     "antt.api",
     "antt.portal",
 ]
@@ -251,7 +254,9 @@ ANTT_AUDIT_KEY = os.environ.get("ANTT_AUDIT_KEY", "")
 ANTT_BACKUP_DIR = os.environ.get("ANTT_BACKUP_DIR", str(VAR_DIR / "backups"))
 
 # --- Security -----------------------------------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("ANTT_BEHIND_PROXY", False) else None
+# Behind nginx: trust its X-Forwarded-Proto and X-Real-IP headers (never without a proxy).
+ANTT_BEHIND_PROXY = env_bool("ANTT_BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ANTT_BEHIND_PROXY else None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -293,3 +298,34 @@ LOGGING = {
         }
     },
 }
+
+# --- Notifications (antt.core.notify) and uploads (antt.core.uploads) ----------
+# Channel -> backend (file|console|email|sms|zalo|disabled or a dotted path), e.g.
+# ANTT_NOTIFY_BACKENDS="sms=sms,zalo=zalo". Unset: file backend with DEBUG on; email/sms/zalo otherwise.
+ANTT_NOTIFY_BACKENDS = dict(item.split("=", 1) for item in env_list("ANTT_NOTIFY_BACKENDS") if "=" in item)
+ANTT_NOTIFY_FILE = os.environ.get("ANTT_NOTIFY_FILE", str(VAR_DIR / "notifications.jsonl"))
+ANTT_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("ANTT_NOTIFY_MAX_ATTEMPTS", "6"))
+ANTT_NOTIFY_RETRY_SECONDS = int(os.environ.get("ANTT_NOTIFY_RETRY_SECONDS", "60"))
+ANTT_ZALO_ACCESS_TOKEN = os.environ.get("ANTT_ZALO_ACCESS_TOKEN", "")
+# Notification key -> approved ZNS template id, e.g. "dossier.received=231456,dossier.returned=231457"
+ANTT_ZALO_ZNS_TEMPLATES = dict(item.split("=", 1) for item in env_list("ANTT_ZALO_ZNS_TEMPLATES") if "=" in item)
+ANTT_ZALO_ZNS_URL = os.environ.get("ANTT_ZALO_ZNS_URL", "https://business.openapi.zalo.me/message/template")
+ANTT_ZALO_OA_URL = os.environ.get("ANTT_ZALO_OA_URL", "https://openapi.zalo.me/v3.0/oa/message/cs")
+ANTT_UPLOAD_MAX_BYTES = int(os.environ.get("ANTT_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+
+# --- One-stop shop ------------------------------------------------------------
+# A deadline within this many working days is "due soon" (the apology must go out at the
+# latest one day before the due date: legal-facts.md §1.3).
+ANTT_DUE_SOON_WORKING_DAYS = int(os.environ.get("ANTT_DUE_SOON_WORKING_DAYS", "1"))
+# Where the daily report file for the public service centre is written (one file per day).
+ANTT_REPORTS_DIR = os.environ.get("ANTT_REPORTS_DIR", str(VAR_DIR / "reports"))
+# Public rate limits per client address (fixed window; share the counters across workers with
+# ANTT_CACHE_URL=redis://...). "0" turns a limit off.
+ANTT_LOOKUP_RATE = os.environ.get("ANTT_LOOKUP_RATE", "10/m")
+ANTT_SUBMIT_RATE = os.environ.get("ANTT_SUBMIT_RATE", "10/h")
+ANTT_SUPPLEMENT_RATE = os.environ.get("ANTT_SUPPLEMENT_RATE", "10/h")
+# Online fee payment: "demo" (a simulated bank, default with DEBUG on) or "disabled" (default otherwise).
+ANTT_PAYMENT_GATEWAY = os.environ.get("ANTT_PAYMENT_GATEWAY", "")
+ANTT_PAYMENT_SECRET = os.environ.get("ANTT_PAYMENT_SECRET", "")
+# Benchmark-only baseline views (bench/): never on in production.
+ANTT_BENCH_VIEWS = env_bool("ANTT_BENCH_VIEWS", False)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -19,5 +20,13 @@ urlpatterns = [
     path("doi-mat-khau/xong/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("", include("antt.org.urls")),
     path("", include("antt.catalog.urls")),
+    path("", include("antt.dossiers.urls")),
+    path("", include("antt.feedback.urls")),
+    path("", include("antt.reports.urls")),
     path("", include("antt.portal.urls")),
 ]
+
+if settings.ANTT_BENCH_VIEWS:  # benchmark baselines only (bench/), never in production
+    from antt.dossiers import bench_views
+
+    urlpatterns = [*bench_views.urlpatterns, *urlpatterns]

@@ -81,6 +81,10 @@ def on_auth_error(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        # ninja's own message for a body that is not JSON: say it in Vietnamese, as a 422 like
+        # every other invalid input.
+        return api.create_response(request, {"detail": "Nội dung gửi lên không phải JSON hợp lệ."}, status=422)
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
@@ -106,6 +110,14 @@ def _register_routers():
     from antt.catalog.api import router as catalog_router
 
     api.add_router("/procedures", catalog_router, tags=["Thủ tục hành chính"])
+    # The public lookup first: its POST /dossiers/lookup must match before the staff router's
+    # /dossiers/{code} (ninja makes one URL pattern per path; Django takes the first match).
+    from antt.dossiers.api_public import router as dossiers_public_router
+
+    api.add_router("/dossiers", dossiers_public_router, tags=["Tra cứu hồ sơ"])
+    from antt.dossiers.api import router as dossiers_router
+
+    api.add_router("/dossiers", dossiers_router, tags=["Hồ sơ"])
 
 
 _register_routers()

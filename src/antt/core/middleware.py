@@ -2,8 +2,14 @@ from antt.core.context import current_ip, current_user
 
 
 def client_ip(request) -> str | None:
-    """The client's address. Behind the reverse proxy, nginx sets X-Real-IP."""
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
+    """The client's address. Behind the reverse proxy (ANTT_BEHIND_PROXY=1), nginx sets X-Real-IP;
+    otherwise the header is the client's own claim and is ignored (it would let anyone dodge the
+    rate limits and forge the audit trail's addresses)."""
+    from django.conf import settings
+
+    if settings.ANTT_BEHIND_PROXY:
+        return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
+    return request.META.get("REMOTE_ADDR")
 
 
 def _signed_in_user(request):

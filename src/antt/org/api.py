@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
@@ -31,6 +32,9 @@ class StaffSession(SessionAuth):
     def __call__(self, request):
         try:
             return super().__call__(request)
+        except MultiPartParserError as exc:
+            # The CSRF check reads the body; a multipart type without a boundary fails there.
+            raise HttpError(400, "Nội dung gửi lên không đọc được (kiểu multipart không hợp lệ).") from exc
         except HttpError as exc:
             if exc.status_code == 403:
                 raise HttpError(

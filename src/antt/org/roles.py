@@ -8,12 +8,20 @@ next to the roles that hold them.
 from antt.org.models import Role
 
 CAPABILITIES: dict[str, set[str]] = {
-    Role.RECEPTIONIST: {"catalog.view", "dossier.receive", "dossier.return", "person.view"},
-    Role.PROCESSOR: {"catalog.view", "dossier.process", "person.view"},
-    Role.HEAD: {"catalog.view", "dossier.process", "dossier.approve", "person.view", "reports.view", "officer.view"},
+    Role.RECEPTIONIST: {"catalog.view", "dossier.view", "dossier.receive", "dossier.return", "person.view"},
+    Role.PROCESSOR: {"catalog.view", "dossier.view", "dossier.process", "person.view"},
+    Role.HEAD: {
+        "catalog.view",
+        "dossier.view",
+        "dossier.process",
+        "dossier.approve",
+        "person.view",
+        "reports.view",
+        "officer.view",
+    },
     # A supervisor reads statistics (and the officer list) across the units below theirs and
     # changes nothing.
-    Role.SUPERVISOR: {"catalog.view", "reports.view", "officer.view"},
+    Role.SUPERVISOR: {"catalog.view", "dossier.view", "reports.view", "officer.view"},
     Role.UNIT_ADMIN: {"catalog.view", "officer.view", "officer.manage", "person.view"},
     Role.SYSTEM_ADMIN: {
         "catalog.view",

@@ -47,11 +47,33 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "catalog.view", "Tra cứu thủ tục", "Tìm thủ tục hành chính, thành phần hồ sơ, thời hạn, lệ phí.", CATALOG_URLS
     ),
-    Action("dossier.receive", "Tiếp nhận hồ sơ", "Tiếp nhận hồ sơ, in giấy tiếp nhận và hẹn trả kết quả."),
-    Action("dossier.return", "Trả kết quả", "Trả kết quả giải quyết thủ tục cho người dân."),
-    Action("dossier.process", "Xử lý hồ sơ", "Thẩm định, xử lý hồ sơ được giao."),
-    Action("dossier.approve", "Phê duyệt hồ sơ", "Xem xét, phê duyệt kết quả giải quyết."),
-    Action("reports.view", "Thống kê", "Số liệu tiếp nhận, giải quyết, trễ hạn theo đơn vị."),
+    Action(
+        "dossier.receive",
+        "Tiếp nhận hồ sơ",
+        "Tiếp nhận hồ sơ, in giấy tiếp nhận và hẹn trả kết quả.",
+        ("dossiers:intake",),
+    ),
+    Action(
+        "dossier.view",
+        "Danh sách hồ sơ",
+        "Hồ sơ chờ tiếp nhận, đang xử lý, chờ phê duyệt, chờ trả, quá hạn; sổ theo dõi hồ sơ.",
+        ("dossiers:list",),
+    ),
+    Action("dossier.return", "Trả kết quả", "Trả kết quả giải quyết thủ tục cho người dân.", ("dossiers:list",)),
+    Action(
+        "dossier.receive",
+        "Đánh giá tại quầy",
+        "Người dân đánh giá mức độ hài lòng trên máy tính bảng.",
+        ("feedback:counter",),
+    ),
+    Action("dossier.process", "Xử lý hồ sơ", "Thẩm định, xử lý hồ sơ được giao.", ("dossiers:list",)),
+    Action("dossier.approve", "Phê duyệt hồ sơ", "Xem xét, phê duyệt kết quả giải quyết.", ("dossiers:list",)),
+    Action(
+        "reports.view",
+        "Thống kê",
+        "Số liệu tiếp nhận, giải quyết, trước hạn / đúng hạn / quá hạn, hài lòng; biểu đồ và xuất Excel.",
+        ("reports:statistics",),
+    ),
     Action("officer.manage", "Quản lý cán bộ", "Tài khoản, vai trò và đơn vị của cán bộ.", OFFICER_URLS),
     Action("unit.manage", "Đơn vị", "Cây đơn vị Công an và địa bàn phụ trách.", UNIT_URLS),
     Action("catalog.manage", "Quản trị danh mục", "Lĩnh vực, thủ tục, lệ phí, ngày nghỉ.", ("admin:index",)),
@@ -85,6 +107,15 @@ def nav_items(request) -> list[NavItem]:
     else:
         entries.append(("Trang chủ", optional_url("portal:home")))
     entries.append(("Thủ tục hành chính", optional_url(*CATALOG_URLS)))
+    if can(user, "dossier.receive"):
+        entries.append(("Tiếp nhận", optional_url("dossiers:intake")))
+    if can(user, "dossier.view"):
+        entries.append(("Hồ sơ", optional_url("dossiers:list")))
+    if can(user, "reports.view"):
+        entries.append(("Thống kê", optional_url("reports:statistics")))
+    if not (user is not None and user.is_authenticated and getattr(user, "is_officer", False)):
+        entries.append(("Nộp hồ sơ trực tuyến", optional_url("dossiers:online-start")))
+        entries.append(("Tra cứu hồ sơ", optional_url("dossiers:public-lookup")))
     if can(user, "officer.view"):
         entries.append(("Cán bộ", optional_url(*OFFICER_URLS)))
         entries.append(("Đơn vị", optional_url(*UNIT_URLS)))

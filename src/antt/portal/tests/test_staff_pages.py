@@ -164,14 +164,15 @@ def test_system_admin_home_offers_catalogue_administration(client, make_officer)
 
 def test_unbuilt_actions_are_marked_coming_not_linked(client, make_officer):
     # given
-    login_verified(client, make_officer(Role.RECEPTIONIST))
+    login_verified(client, make_officer(Role.SYSTEM_ADMIN))
 
     # when
     html = client.get(STAFF_HOME).content.decode()
 
-    # then: "Tiếp nhận hồ sơ" has no page yet
-    assert 'Tiếp nhận hồ sơ <span class="badge">sắp có</span>' in html
-    assert ">Tiếp nhận hồ sơ</a>" not in html
+    # then: the audit-trail viewer has no page yet; the built ones are links
+    assert 'Nhật ký kiểm tra <span class="badge">sắp có</span>' in html
+    assert ">Nhật ký kiểm tra</a>" not in html
+    assert ">Thống kê</a>" in html
 
 
 def test_navigation_follows_the_role_and_marks_the_current_page(client, make_officer):
@@ -207,8 +208,9 @@ def test_public_home_offers_the_citizen_services_and_staff_sign_in(client, db):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Tìm thủ tục hành chính" in html
-    assert 'Nộp hồ sơ trực tuyến <span class="badge">sắp có</span>' in html
-    assert 'Tra cứu hồ sơ <span class="badge">sắp có</span>' in html
+    assert '<a href="/nop-ho-so/">Nộp hồ sơ trực tuyến</a>' in html
+    assert '<a href="/tra-cuu/">Tra cứu hồ sơ</a>' in html
+    assert "sắp có" not in html
     assert 'href="/dang-nhap/"' in html
     assert BANNER not in html
 

@@ -7,14 +7,19 @@ from antt.core.context import acting_as
 
 
 class Command(BaseCommand):
-    help = "Nạp dữ liệu danh mục: đơn vị hành chính, đơn vị công an, danh mục thủ tục hành chính."
+    help = (
+        "Nạp dữ liệu danh mục: đơn vị hành chính, đơn vị công an, danh mục thủ tục hành chính, "
+        "mẫu biểu một cửa, tiêu chí đánh giá hài lòng."
+    )
 
     def handle(self, *args, **options):
         from antt.catalog.loaders import load_catalog
+        from antt.dossiers.loaders import load_forms
+        from antt.feedback.loaders import load_rating_criteria
         from antt.org.loaders import load_admin_areas, load_units
 
         with acting_as(None, None), transaction.atomic():
-            for step in (load_admin_areas, load_units, load_catalog):
+            for step in (load_admin_areas, load_units, load_catalog, load_forms, load_rating_criteria):
                 message = step()
                 self.stdout.write(f"- {message}")
         self.stdout.write(self.style.SUCCESS("Đã nạp dữ liệu danh mục."))
