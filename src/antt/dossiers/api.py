@@ -39,7 +39,7 @@ from antt.dossiers import deadlines, selectors, services, workflow
 from antt.dossiers.models import OPEN_STATUSES, Dossier, DossierEvent, DossierStep, Status
 from antt.dossiers.schemas import (
     ACTION_PARAMS,
-    ActionOut,
+    DossierActionOut,
     DossierCreatedOut,
     DossierCreateIn,
     DossierDetailOut,
@@ -50,6 +50,7 @@ from antt.dossiers.schemas import (
     TransitionIn,
     has_control_chars,
 )
+from antt.dossiers.selectors_staff import may_act
 from antt.dossiers.services import DossierInputError
 from antt.dossiers.workflow import TransitionError
 from antt.org import selectors as org_selectors
@@ -148,6 +149,7 @@ def _actions(d: Dossier, user) -> list[dict]:
     fee_due = d.fee_amount > 0 and d.fee_paid_at is None and d.status in OPEN_STATUSES
     if fee_due and (can(user, "dossier.receive") or can(user, "dossier.process")):
         names.append("record_payment")
+    names = [a for a in names if may_act(user, d, a)]
     labels = _action_labels()
     return [{"action": a, "label": labels[a], "params": ACTION_PARAMS[a]} for a in names]
 
@@ -360,10 +362,15 @@ def dossier_detail(request: HttpRequest, code: str = CodePath):
     }
 
 
-@router.get("/{code}/actions", response={200: list[ActionOut], **ERRORS}, summary="Thao tác được phép lúc này")
+@router.get("/{code}/actions", response={200: list[DossierActionOut], **ERRORS}, summary="Thao tác được phép lúc này")
 def dossier_actions(request: HttpRequest, code: str = CodePath):
     user = request.auth
-    d = _visible(user, code).only("pk", "status", "fee_amount", "fee_paid_at").first()
+    d = (
+        _visible(user, code)
+        .select_related("unit")
+        .only("pk", "status", "fee_amount", "fee_paid_at", "unit__path")
+        .first()
+    )
     if d is None:
         raise HttpError(404, NOT_FOUND)
     return _actions(d, user)
@@ -530,12 +537,16 @@ def dossier_transition(request: HttpRequest, payload: TransitionIn, code: str = 
     """One action of the state machine (see `action`). With `row_version`, a dossier changed
     by someone else since it was read answers 409 and nothing changes."""
     user = request.auth
-    d = _visible(user, code).first()
+    d = _visible(user, code).select_related("unit").first()
     if d is None:
         raise HttpError(404, NOT_FOUND)
     if payload.action not in ACTION_PARAMS:
         message = "Thao tác không hợp lệ. Các thao tác được hỗ trợ: " + ", ".join(ACTION_PARAMS) + "."
         return _input_error(DossierInputError(message, "action"))
+    if payload.action == "record_payment" and d.status not in OPEN_STATUSES:
+        raise HttpError(409, "Hồ sơ đã kết thúc; không ghi nhận nộp phí, lệ phí.")
+    if not may_act(user, d, payload.action):
+        raise HttpError(403, "Hồ sơ do đơn vị khác giải quyết; đơn vị của bạn chỉ tiếp nhận và trả kết quả.")
     if payload.row_version is not None:
         d.row_version = payload.row_version
     try:
@@ -548,7 +559,7 @@ def dossier_transition(request: HttpRequest, payload: TransitionIn, code: str = 
         return _input_error(DossierInputError(str(exc), "new_due_date"))
     except TransitionError as exc:
         raise HttpError(exc.status, exc.message) from exc
-    d = _visible(user, code).select_related("current_step").first()
+    d = _visible(user, code).select_related("current_step", "unit").first()
     if d is None:
         raise HttpError(404, NOT_FOUND)
     return _state(d, user)

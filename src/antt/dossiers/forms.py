@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from antt.catalog.models import Level, ProcedureVersion
 from antt.core.money import format_vnd
 from antt.dossiers.models import ApplicantKind, Delivery
+from antt.dossiers.schemas import FIRST_DAY, LAST_DAY
 from antt.dossiers.selectors_staff import intake_areas, intake_units
 
 DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
@@ -397,3 +398,13 @@ class ApologyForm(ActionForm):
         super().__init__(*args, **kwargs)
         self.fields["reason"].error_messages["required"] = _("Vui lòng nêu lý do chậm trả kết quả.")
         self.fields["new_due_date"].error_messages["required"] = _("Vui lòng nhập ngày hẹn trả mới.")
+
+    def clean_new_due_date(self):
+        # The working calendar knows these years only; a later date cannot be checked (and 9999 overflows).
+        day = self.cleaned_data["new_due_date"]
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError(
+                _("Ngày hẹn trả mới phải trong khoảng %(first)s – %(last)s.")
+                % {"first": f"{FIRST_DAY:%d/%m/%Y}", "last": f"{LAST_DAY:%d/%m/%Y}"}
+            )
+        return day

@@ -204,7 +204,7 @@ class Dossier(models.Model):
         indexes = [
             # Work lists: a unit's open dossiers by status and deadline.
             models.Index(fields=["unit", "status", "due_at"], name="dossier_unit_status_due_idx"),
-            models.Index(fields=["receiving_unit", "status"], name="dossier_recv_status_idx"),
+            models.Index(fields=["receiving_unit", "status", "due_at"], name="dossier_recv_status_due_idx"),
             models.Index(fields=["assignee", "status"], name="dossier_assignee_status_idx"),
             # Statistics: period scans by submission date, grouped by unit/procedure/field.
             models.Index(
@@ -261,6 +261,10 @@ class DossierDocument(models.Model):
         verbose_name = _("thành phần hồ sơ đã nộp")
         verbose_name_plural = _("thành phần hồ sơ đã nộp")
         ordering = ["dossier", "round", "id"]
+        # "Dossiers with digitised documents" (QĐ 766 digitisation group) probes only rows with a file.
+        indexes = [
+            models.Index(fields=["dossier"], condition=~models.Q(file=""), name="dossierdoc_with_file_idx"),
+        ]
 
     def __str__(self):
         return self.name
@@ -399,6 +403,9 @@ class DossierResult(models.Model):
         verbose_name = _("kết quả giải quyết")
         verbose_name_plural = _("kết quả giải quyết")
         ordering = ["dossier", "number"]
+        indexes = [
+            models.Index(fields=["dossier"], condition=~models.Q(file=""), name="dossierresult_with_file_idx"),
+        ]
 
     def __str__(self):
         return self.code

@@ -84,6 +84,8 @@ def payment_start(*, dossier: Dossier) -> tuple[Payment, str]:
 
 def payment_confirm(*, reference: str, amount: str, transaction_id: str, signature: str) -> Payment:
     """The gateway's confirmation: verify, then record the fee as paid online (once)."""
+    if "\x00" in (reference or ""):
+        raise DossierInputError("Không tìm thấy giao dịch thanh toán.", "reference")
     payment = Payment.objects.select_related("dossier").filter(reference=(reference or "")[:40]).first()
     if payment is None:
         raise DossierInputError("Không tìm thấy giao dịch thanh toán.", "reference")

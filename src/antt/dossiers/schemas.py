@@ -33,6 +33,20 @@ def has_control_chars(value: str | None) -> bool:
 
 Text = Annotated[str, AfterValidator(_no_control_chars)]
 
+# Dates a filter or an appointment may carry: the years the working calendar knows. Outside
+# them a date overflows once turned into a local midnight (0001-01-01 in UTC, 9999-12-31 plus
+# a day) or cannot be checked against the calendar: a 422, not a 500.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _in_range(value: date | None) -> date | None:
+    if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"Ngày phải trong khoảng {FIRST_DAY:%d/%m/%Y} – {LAST_DAY:%d/%m/%Y}.")
+    return value
+
+
+RangeDate = Annotated[IsoDate, AfterValidator(_in_range)]
+
 
 class _JsonObject(Schema):
     """A body that must be a JSON object (ninja would otherwise read a list as an empty object)."""
@@ -62,8 +76,8 @@ class DossierFilters(Schema):
     status: Status | None = Field(None, description="Trạng thái hồ sơ.")
     procedure: str | None = Field(None, max_length=40, description="Mã thủ tục, ví dụ 1.001234.")
     unit: int | None = Field(None, ge=1, le=MAX_ID, description="Đơn vị giải quyết (id).")
-    received_from: IsoDate | None = Field(None, description="Tiếp nhận từ ngày (YYYY-MM-DD, giờ Việt Nam).")
-    received_to: IsoDate | None = Field(None, description="Tiếp nhận đến hết ngày (YYYY-MM-DD).")
+    received_from: RangeDate | None = Field(None, description="Tiếp nhận từ ngày (YYYY-MM-DD, giờ Việt Nam).")
+    received_to: RangeDate | None = Field(None, description="Tiếp nhận đến hết ngày (YYYY-MM-DD).")
     q: str | None = Field(None, max_length=60, description="Một phần mã hồ sơ.")
     page: int = Field(1, ge=1, le=100000)
     page_size: int = Field(50, ge=1, le=200)
@@ -102,7 +116,7 @@ class DossierPage(Schema):
 # --- Detail -------------------------------------------------------------------------------
 
 
-class ApplicantOut(Schema):
+class DossierApplicantOut(Schema):
     full: bool = Field(description="true: dữ liệu đầy đủ (đã ghi nhật ký truy cập); false: đã che.")
     kind: str
     name: str
@@ -115,7 +129,7 @@ class ApplicantOut(Schema):
     representative_name: str
 
 
-class StepOut(Schema):
+class DossierStepOut(Schema):
     order: int
     name: str
     role: str
@@ -131,7 +145,7 @@ class StepOut(Schema):
     timeliness: str
 
 
-class EventOut(Schema):
+class DossierEventOut(Schema):
     at: datetime
     action: str
     from_status: str
@@ -145,7 +159,7 @@ class EventOut(Schema):
     public: bool
 
 
-class DocumentOut(Schema):
+class DossierDocumentOut(Schema):
     name: str
     required_document_id: int | None
     originals: int
@@ -159,7 +173,7 @@ class DocumentOut(Schema):
     sha256: str
 
 
-class ResultOut(Schema):
+class DossierResultOut(Schema):
     code: str
     name: str
     has_file: bool
@@ -168,7 +182,7 @@ class ResultOut(Schema):
     created_at: datetime
 
 
-class ActionOut(Schema):
+class DossierActionOut(Schema):
     action: str
     label: str
     params: list[str] = Field(description="Tham số cần gửi kèm (ngoài action và row_version).")
@@ -210,12 +224,12 @@ class DossierDetailOut(Schema):
     assignee_id: int | None
     assignee_name: str
     row_version: int = Field(description="Gửi lại trong /transitions để phát hiện thay đổi đồng thời (409).")
-    applicant: ApplicantOut
-    documents: list[DocumentOut]
-    steps: list[StepOut]
-    events: list[EventOut]
-    results: list[ResultOut]
-    actions: list[ActionOut]
+    applicant: DossierApplicantOut
+    documents: list[DossierDocumentOut]
+    steps: list[DossierStepOut]
+    events: list[DossierEventOut]
+    results: list[DossierResultOut]
+    actions: list[DossierActionOut]
 
 
 # --- Create -------------------------------------------------------------------------------
@@ -304,7 +318,7 @@ class TransitionIn(_JsonObject):
     amount: int | None = Field(None, ge=1, le=10**12, description="Số tiền (đồng) cho request_fee.")
     reference: Text = Field("", max_length=100, description="Số biên lai / mã giao dịch.")
     online: bool = False
-    new_due_date: IsoDate | None = Field(None, description="Ngày hẹn trả mới (apologise), YYYY-MM-DD.")
+    new_due_date: RangeDate | None = Field(None, description="Ngày hẹn trả mới (apologise), YYYY-MM-DD.")
 
 
 class DossierStateOut(Schema):
@@ -315,4 +329,4 @@ class DossierStateOut(Schema):
     due_at: datetime | None
     current_step_order: int | None
     assignee_id: int | None
-    actions: list[ActionOut]
+    actions: list[DossierActionOut]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from antt.dossiers.models import Dossier, DossierStep, StepState
+from antt.dossiers.workflow import DESK_ACTIONS, DESK_SUPPLEMENT_STATUSES, may_act  # noqa: F401 (re-exported)
 from antt.org.models import AdminArea, Role, Unit, User
 
 

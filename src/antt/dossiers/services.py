@@ -31,6 +31,7 @@ from antt.core.models import AuditEvent
 from antt.core.sequences import format_dossier_code, next_value
 from antt.dossiers import deadlines
 from antt.dossiers.models import (
+    OPEN_STATUSES,
     Apology,
     ApplicantKind,
     Channel,
@@ -45,7 +46,7 @@ from antt.dossiers.models import (
     SupplementRequest,
     Timeliness,
 )
-from antt.dossiers.workflow import TRANSITIONS, TransitionError, check
+from antt.dossiers.workflow import TRANSITIONS, TransitionError, check, may_act
 from antt.org.models import AdminArea, Role, Unit, User
 from antt.org.roles import can
 from antt.org.selectors import unit_is_visible
@@ -270,7 +271,7 @@ def _audit(dossier: Dossier, action: str, from_status: str, *, actor=None, reaso
     audit.record(Action.TRANSITION, dossier, changes=changes, reason=reason[:255], **kwargs)
 
 
-def _lock(dossier: Dossier | int, officer=None) -> Dossier:
+def _lock(dossier: Dossier | int, officer=None, action: str = "") -> Dossier:
     """The dossier re-read under a row lock; 404-like error when the officer may not see it."""
     pk = dossier.pk if isinstance(dossier, Dossier) else dossier
     seen_version = dossier.row_version if isinstance(dossier, Dossier) else None
@@ -281,6 +282,8 @@ def _lock(dossier: Dossier | int, officer=None) -> Dossier:
         unit_is_visible(officer, locked.unit) or unit_is_visible(officer, locked.receiving_unit)
     ):
         raise TransitionError("Không tìm thấy hồ sơ.", 404)
+    if officer is not None and action and not may_act(officer, locked, action):
+        raise TransitionError("Hồ sơ do đơn vị khác giải quyết; đơn vị của bạn chỉ tiếp nhận và trả kết quả.", 403)
     if seen_version is not None and seen_version != locked.row_version:
         raise TransitionError(
             "Hồ sơ vừa được cán bộ khác cập nhật. Vui lòng tải lại trang để xem trạng thái mới nhất.", 409
@@ -615,7 +618,7 @@ def dossier_submit_online(
 def dossier_accept(*, officer, dossier: Dossier, note: str = "") -> Dossier:
     """Accept an online dossier after checking it: the clock starts now."""
     with transaction.atomic():
-        d = _lock(dossier, officer)
+        d = _lock(dossier, officer, "accept")
         check("accept", d.status, officer)
         now = timezone.now()
         try:
@@ -644,7 +647,7 @@ def dossier_request_supplement(*, officer, dossier: Dossier, items: list[str], r
     if not reasons:
         raise DossierInputError("Vui lòng nêu lý do yêu cầu bổ sung.", "reasons")
     with transaction.atomic():
-        d = _lock(dossier, officer)
+        d = _lock(dossier, officer, "request_supplement")
         check("request_supplement", d.status, officer)
         now = timezone.now()
         before = d.status
@@ -705,7 +708,7 @@ def dossier_refuse(*, officer, dossier: Dossier, reasons: str) -> Dossier:
     if not reasons:
         raise DossierInputError("Vui lòng nêu rõ lý do từ chối.", "reasons")
     with transaction.atomic():
-        d = _lock(dossier, officer)
+        d = _lock(dossier, officer, "refuse")
         check("refuse", d.status, officer)
         if d.received_at is not None:
             raise TransitionError("Hồ sơ đã được tiếp nhận; không thể từ chối tiếp nhận.", 409)
@@ -726,7 +729,7 @@ def dossier_refuse(*, officer, dossier: Dossier, reasons: str) -> Dossier:
 def dossier_start(*, officer, dossier: Dossier, assignee=None, note: str = "") -> Dossier:
     """Hand a received dossier to processing: its first processing step starts."""
     with transaction.atomic():
-        d = _lock(dossier, officer)
+        d = _lock(dossier, officer, "start")
         check("start", d.status, officer)
         step = _next_step(d, None)
         if step is None:
@@ -745,7 +748,7 @@ def dossier_start(*, officer, dossier: Dossier, assignee=None, note: str = "") -
 def dossier_forward(*, officer, dossier: Dossier, assignee=None, note: str = "") -> Dossier:
     """Finish the current step and hand the dossier to the next one (officer or unit)."""
     with transaction.atomic():
-        d = _lock(dossier, officer)
+        d = _lock(dossier, officer, "forward")
         check("forward", d.status, officer)
         step = _active_step(d)
         if step is None:
@@ -773,7 +776,7 @@ def dossier_forward(*, officer, dossier: Dossier, assignee=None, note: str = "")
 def dossier_approve(*, officer, dossier: Dossier, note: str = "") -> Dossier:
     """The head approves: the dossier is processed (its class early / on time / late is set)."""
     with transaction.atomic():
-        d = _lock(dossier, officer)
+        d = _lock(dossier, officer, "approve")
         check("approve", d.status, officer)
         step = _active_step(d)
         if step is None or step.role != Role.HEAD:
@@ -802,7 +805,7 @@ def dossier_send_back(*, officer, dossier: Dossier, reasons: str, assignee=None)
     if not reasons:
         raise DossierInputError("Vui lòng nêu lý do trả lại.", "reasons")
     with transaction.atomic():
-        d = _lock(dossier, officer)
+        d = _lock(dossier, officer, "send_back")
         check("send_back", d.status, officer)
         step = _active_step(d)
         if step is None or step.role != Role.HEAD:
@@ -839,7 +842,7 @@ def dossier_send_back(*, officer, dossier: Dossier, reasons: str, assignee=None)
 def dossier_assign(*, officer, dossier: Dossier, assignee) -> Dossier:
     """Give the current step to an officer (the head dispatches, or a processor takes it)."""
     with transaction.atomic():
-        d = _lock(dossier, officer)
+        d = _lock(dossier, officer, "assign")
         check("assign", d.status, officer)
         step = _active_step(d)
         _check_assignee(d, assignee, step)
@@ -861,7 +864,7 @@ def dossier_attach_result(*, officer, dossier: Dossier, name: str, upload=None) 
     if not name:
         raise DossierInputError("Vui lòng nhập tên kết quả (ví dụ: Hộ chiếu phổ thông).", "name")
     with transaction.atomic():
-        d = _lock(dossier, officer)
+        d = _lock(dossier, officer, "attach_result")
         check("attach_result", d.status, officer)
         number = d.results.count() + 1
         result = DossierResult(
@@ -893,7 +896,7 @@ def dossier_request_fee(*, officer, dossier: Dossier, amount: int, note: str = "
     if not isinstance(amount, int) or amount <= 0:
         raise DossierInputError("Số tiền phải là số nguyên dương (đồng).", "amount")
     with transaction.atomic():
-        d = _lock(dossier, officer)
+        d = _lock(dossier, officer, "request_fee")
         check("request_fee", d.status, officer)
         before = d.status
         d.status_before_pause, d.status, d.fee_amount = before, Status.FEE_REQUESTED, amount
@@ -910,9 +913,11 @@ def dossier_record_payment(*, dossier: Dossier, officer=None, online: bool, refe
     if not reference:
         raise DossierInputError("Vui lòng nhập số biên lai hoặc mã giao dịch.", "reference")
     with transaction.atomic():
-        d = _lock(dossier, officer)
+        d = _lock(dossier, officer, "record_payment")
         if officer is not None and not (can(officer, "dossier.receive") or can(officer, "dossier.process")):
             raise TransitionError("Vai trò của bạn không được ghi nhận nộp phí.", 403)
+        if d.status not in OPEN_STATUSES:
+            raise TransitionError("Hồ sơ đã kết thúc; không ghi nhận nộp phí, lệ phí.", 409)
         if d.fee_paid_at is not None:
             raise TransitionError("Hồ sơ đã được ghi nhận nộp phí.", 409)
         if d.fee_amount <= 0:
@@ -939,7 +944,7 @@ def dossier_apologise(*, officer, dossier: Dossier, reason: str, new_due_date: d
     if not isinstance(new_due_date, date):
         raise DossierInputError("Ngày hẹn mới không hợp lệ.", "new_due_date")
     with transaction.atomic():
-        d = _lock(dossier, officer)
+        d = _lock(dossier, officer, "apologise")
         check("apologise", d.status, officer)
         now = timezone.now()
         if d.due_at is None:
@@ -948,6 +953,8 @@ def dossier_apologise(*, officer, dossier: Dossier, reason: str, new_due_date: d
             raise TransitionError("Hồ sơ còn trong hạn: chỉ xin lỗi và hẹn lại khi sắp đến hạn hoặc đã quá hạn.", 409)
         if new_due_date <= max(deadlines.local_date(d.due_at), deadlines.local_date(now)):
             raise DossierInputError("Ngày hẹn mới phải sau ngày hẹn hiện tại và sau hôm nay.", "new_due_date")
+        if not calendar.first_year() <= new_due_date.year <= calendar.last_year():
+            raise DossierInputError("Ngày hẹn mới nằm ngoài lịch làm việc đã có của hệ thống.", "new_due_date")
         if not calendar.is_working_day(new_due_date):
             raise DossierInputError("Ngày hẹn mới phải là ngày làm việc.", "new_due_date")
         new_due_at = deadlines.end_of_day(new_due_date)
@@ -973,7 +980,7 @@ def dossier_apologise(*, officer, dossier: Dossier, reason: str, new_due_date: d
 def dossier_return(*, officer, dossier: Dossier, note: str = "") -> Dossier:
     """Return the result (counter, post or online). A late dossier needs its apology first."""
     with transaction.atomic():
-        d = _lock(dossier, officer)
+        d = _lock(dossier, officer, "return")
         check("return", d.status, officer)
         now = timezone.now()
         if d.fee_amount and d.fee_paid_at is None:
@@ -1016,7 +1023,7 @@ def dossier_withdraw(*, officer, dossier: Dossier, reasons: str) -> Dossier:
 
 def _close(officer, dossier, action, target, reasons, notify_key) -> Dossier:
     with transaction.atomic():
-        d = _lock(dossier, officer)
+        d = _lock(dossier, officer, action)
         check(action, d.status, officer)
         now = timezone.now()
         before = d.status

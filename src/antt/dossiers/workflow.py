@@ -142,3 +142,24 @@ def actions_available(status: str, user) -> list[str]:
     out = [a for a, t in TRANSITIONS.items() if status in t.sources and t.capability is not None and user_may(user, a)]
     out += [a for a, (src, _cap) in ACTIONS_WITHOUT_STATUS_CHANGE.items() if status in src and user_may(user, a)]
     return out
+
+
+# What the one-stop desk that received a dossier for another unit still does on it: the
+# intake (accept, ask for more before it is processed, refuse, hand over), the applicant's
+# withdrawal, the fee at the counter and the return. The rest is the handling unit's work.
+DESK_ACTIONS = frozenset({"accept", "refuse", "start", "withdraw", "return", "record_payment"})
+DESK_SUPPLEMENT_STATUSES = (Status.NEW_ONLINE, Status.RECEIVED)
+
+
+def may_act(user, dossier, action: str) -> bool:
+    """Whether `user`'s place (not role: the workflow checks that) lets them take `action` on `dossier`.
+
+    `visible_dossiers` lets an officer see a dossier of another unit that their desk received;
+    seeing it does not make them its handlers: processing actions need the handling unit in
+    the officer's scope.
+    """
+    if action in DESK_ACTIONS or (action == "request_supplement" and dossier.status in DESK_SUPPLEMENT_STATUSES):
+        return True
+    from antt.org.selectors import unit_is_visible
+
+    return unit_is_visible(user, dossier.unit)

@@ -54,7 +54,7 @@ def dossier_for_counter_rating(user, code: str) -> Dossier | None:
 
 def dossier_for_link_rating(token: str) -> Dossier | None:
     token = (token or "").strip()
-    if not token or len(token) > 40:
+    if not token or len(token) > 40 or "\x00" in token:  # PostgreSQL refuses NUL in text
         return None
     return Dossier.objects.select_related("procedure", "unit").filter(token=token).first()
 

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from antt.core.middleware import client_ip
 from antt.dossiers.selectors import mask_name
 from antt.feedback import selectors
 from antt.feedback.models import RatingChannel
@@ -32,7 +33,7 @@ LINK_RATE_WINDOW = 600  # seconds
 
 
 def _too_many(request, bucket: str, limit: int, window: int) -> bool:
-    key = f"feedback:{bucket}:{request.META.get('REMOTE_ADDR', '')}"
+    key = f"feedback:{bucket}:{client_ip(request) or '-'}"
     if cache.add(key, 1, window):
         return False
     try:

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-COLOURS = ["#0a4c96", "#8a1c1c", "#5c3d00", "#14532d"]
+# Series colours in order (timeliness: early blue, on time green, late red; AA contrast on white)
+COLOURS = ["#0a4c96", "#14532d", "#8a1c1c", "#5c3d00"]
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 28, 64
 _ids = itertools.count(1)

@@ -13,6 +13,9 @@ from antt.reports.selectors import VN, StatsFilters, unit_choices
 
 PERIODS = [("month", "Tháng"), ("quarter", "Quý"), ("year", "Năm"), ("custom", "Khoảng thời gian")]
 MAX_DAYS = 5 * 366
+# The years of the `year` field: outside them a custom date overflows once turned into a local
+# midnight (0001-01-01 in UTC, the day after 9999-12-31).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 class StatsFilterForm(forms.Form):
@@ -49,6 +52,10 @@ class StatsFilterForm(forms.Form):
             start, end = data.get("date_from"), data.get("date_to")
             if not start or not end:
                 raise forms.ValidationError("Vui lòng chọn cả ngày bắt đầu và ngày kết thúc.")
+            if not (FIRST_DAY <= start <= LAST_DAY and FIRST_DAY <= end <= LAST_DAY):
+                raise forms.ValidationError(
+                    f"Ngày thống kê phải trong khoảng {FIRST_DAY:%d/%m/%Y} – {LAST_DAY:%d/%m/%Y}."
+                )
             if end < start:
                 raise forms.ValidationError("Ngày kết thúc phải sau hoặc trùng ngày bắt đầu.")
             if (end - start).days > MAX_DAYS:

@@ -295,7 +295,9 @@ def test_detail_shows_the_applicant_to_person_view_roles_and_logs_the_read(w, dj
     before = AuditEvent.objects.filter(action=AuditEvent.Action.READ_PERSONAL).count()
     client = client_for(w.receptionist)
     # when the receptionist opens the dossier
-    with django_assert_max_num_queries(15):  # session, user, device, the dossier and its rows, the audit entry
+    with django_assert_max_num_queries(
+        16
+    ):  # session, user, device, visible units, the dossier and its rows, the audit entry
         response = client.get(f"{BASE}/{code}")
     # then the full applicant, the steps, events and documents, and one logged read
     data = response.json()

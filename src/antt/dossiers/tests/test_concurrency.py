@@ -82,3 +82,35 @@ def test_the_same_idempotency_key_sent_at_once_makes_one_dossier(postgresql_only
     assert len(set(codes)) == 1
     assert Dossier.objects.get().code == codes[0] == "H56.14-260423-0001"
     assert Counter.objects.get(key="dossier:H56.14", period="260423").value == 1
+
+
+def test_two_officers_handing_on_the_same_dossier_at_once_cannot_both_succeed(postgresql_only):
+    # given a received dossier and two officers who both press "Chuyển xử lý" at the same moment
+    from antt.dossiers.services import dossier_start
+    from antt.dossiers.workflow import TransitionError
+
+    w = one_stop_world(days=3)
+    pk = dossier_receive(
+        officer=w.receptionist, procedure=w.procedure, level="commune", applicant=applicant()
+    ).dossier.pk
+    start = threading.Barrier(2)
+
+    def hand_on(officer, assignee):
+        try:
+            start.wait(timeout=30)
+            dossier_start(officer=officer, dossier=pk, assignee=assignee)
+            return "ok"
+        except TransitionError as exc:
+            return exc.status
+        finally:
+            connection.close()
+
+    # when
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(lambda args: hand_on(*args), [(w.receptionist, w.processor), (w.head, w.processor2)]))
+
+    # then exactly one succeeded; the other was told the status had changed (409)
+    assert sorted(map(str, outcomes)) == ["409", "ok"]
+    d = Dossier.objects.get(pk=pk)
+    assert d.events.filter(action="start").count() == 1
+    assert d.steps.filter(state="active").count() == 1

@@ -216,7 +216,7 @@ def page(client, user, **params):
 
 
 def codes_in(response) -> set[str]:
-    return set(re.findall(r'class="worklist__code">(?:<a href="[^"]*">)?([^<]+)<', response.content.decode()))
+    return set(re.findall(r'class="worklist__code"[^>]*>(?:<a href="[^"]*">)?([^<]+)<', response.content.decode()))
 
 
 def test_page_shows_the_tab_with_badges_and_banner(client, desk):
@@ -254,7 +254,7 @@ def test_a_supervisor_sees_masked_names_and_cannot_search_by_name(client, desk):
     html = response.content.decode()
     assert codes_in(response) == {desk.mine.code}
     assert "Lê Văn Cường" not in html
-    assert f"<td>{mask_name('Lê Văn Cường')}</td>" in html
+    assert re.search(rf"<td[^>]*>{re.escape(mask_name('Lê Văn Cường'))}</td>", html)
 
 
 def test_page_paginates(client, desk, monkeypatch):
@@ -291,11 +291,11 @@ def test_the_page_needs_a_signed_in_officer(client, desk):
 
 def test_list_query_count_does_not_grow_with_rows(client, desk, django_assert_max_num_queries):
     login_verified(client, desk.w.head)
-    with clock(NOW), django_assert_max_num_queries(11):
+    with clock(NOW), django_assert_max_num_queries(13):
         response = client.get(reverse("dossiers:list"), {"tab": Tab.ALL})
     assert len(codes_in(response)) == 7
     for n in range(10):
         receive(desk.w, at(2026, 5, 5, 9, n), f"Người nộp {n}")
-    with clock(NOW), django_assert_max_num_queries(11):
+    with clock(NOW), django_assert_max_num_queries(13):
         response = client.get(reverse("dossiers:list"), {"tab": Tab.ALL})
     assert len(codes_in(response)) == 17

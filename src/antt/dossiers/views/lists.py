@@ -13,6 +13,7 @@ from django.utils import timezone
 from antt.catalog.models import Field, Procedure
 from antt.dossiers import deadlines, exports
 from antt.dossiers.models import Channel, Dossier, Status
+from antt.dossiers.schemas import FIRST_DAY, LAST_DAY  # outside: overflow as local midnights
 from antt.dossiers.selectors import mask_name
 from antt.dossiers.selectors_lists import (
     DEADLINE_FILTERS,
@@ -104,6 +105,10 @@ class DossierListForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("received_from"), data.get("received_to")
+        for name, value in (("received_from", start), ("received_to", end)):
+            if value and not FIRST_DAY <= value <= LAST_DAY:
+                self.add_error(name, f"Ngày phải trong khoảng {FIRST_DAY:%d/%m/%Y} – {LAST_DAY:%d/%m/%Y}.")
+                return data
         if start and end and start > end:
             self.add_error("received_to", "Ngày kết thúc phải sau hoặc bằng ngày bắt đầu.")
         return data

@@ -308,7 +308,24 @@ def submit(request, code: str):
         return _render_form(request, row, form, documents, "", status=400, error=exc.message + " " + FILES_AGAIN)
     except TransitionError as exc:
         return _render_form(request, row, form, documents, "", status=exc.status, error=exc.message)
+    _remember_submission(request, dossier.token)
     return redirect("dossiers:online-done", token=dossier.token)
+
+
+# The receipt prints the applicant's ID number, birth date, phone and address. The token alone
+# (in the SMS link, the QR code) opens the public page, which masks all of that; the receipt PDF
+# goes only to the browser session that submitted the dossier. Later copies: the one-stop desk.
+_SESSION_KEY = "dossiers_submitted_tokens"
+_REMEMBERED = 10
+
+
+def _remember_submission(request, token: str) -> None:
+    tokens = [t for t in request.session.get(_SESSION_KEY, []) if t != token]
+    request.session[_SESSION_KEY] = [*tokens, token][-_REMEMBERED:]
+
+
+def _submitted_here(request, token: str) -> bool:
+    return token in request.session.get(_SESSION_KEY, [])
 
 
 def _receipt_pdf():
@@ -332,7 +349,7 @@ def done(request, token: str):
         "dossier": summary(row, [], by_token=True),
         "token": token,
         "link": link,
-        "has_receipt": _receipt_pdf()[0] is not None,
+        "has_receipt": _receipt_pdf()[0] is not None and _submitted_here(request, token),
     }
     return render(request, "dossiers/online_done.html", context)
 
@@ -340,9 +357,10 @@ def done(request, token: str):
 @never_cache
 @require_GET
 def receipt(request, token: str):
-    """The receipt PDF of an online dossier, by its token (the applicant's own data only)."""
+    """The receipt PDF of an online dossier, for the browser session that submitted it."""
     render_pdf, print_error = _receipt_pdf()
-    dossier = Dossier.objects.filter(token=token).first() if 0 < len(token) <= 40 else None
+    known = 0 < len(token) <= 40 and "\x00" not in token and _submitted_here(request, token)
+    dossier = Dossier.objects.filter(token=token).first() if known else None
     if render_pdf is None or dossier is None:
         raise Http404("Không tìm thấy giấy tiếp nhận.")
     try:

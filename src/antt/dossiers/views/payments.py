@@ -19,9 +19,14 @@ from antt.dossiers.services import DossierInputError
 from antt.dossiers.workflow import TransitionError
 
 
+def _has_nul(*values: str) -> bool:
+    """PostgreSQL refuses NUL in text; no token, reference or signature contains one."""
+    return any("\x00" in (v or "") for v in values)
+
+
 @require_POST
 def pay_start(request, token):
-    dossier = public_by_token(token)
+    dossier = None if _has_nul(token) else public_by_token(token)
     if dossier is None:
         raise Http404
     try:
@@ -35,7 +40,7 @@ def pay_start(request, token):
 @require_http_methods(["GET", "POST"])
 def demo_gateway(request, reference):
     """A stand-in for the bank's page (demo gateway only): shows the amount and signs a confirmation."""
-    if payments.gateway_name() != "demo":
+    if payments.gateway_name() != "demo" or _has_nul(reference):
         raise Http404
     payment = Payment.objects.select_related("dossier").filter(reference=reference[:40]).first()
     if payment is None or payment.state != Payment.State.PENDING:
@@ -61,6 +66,9 @@ def demo_gateway(request, reference):
 
 def pay_return(request):
     """Where the gateway sends the applicant back, with its signed confirmation."""
+    fields = ("reference", "amount", "transaction_id", "signature")
+    if _has_nul(*(request.GET.get(f, "") for f in fields)):
+        return render(request, "dossiers/pay_error.html", {"message": "Xác nhận thanh toán không hợp lệ."}, status=400)
     try:
         payment = payments.payment_confirm(
             reference=request.GET.get("reference", ""),

@@ -22,9 +22,10 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from antt.core.calendar import CalendarRangeError
 from antt.dossiers import deadlines, forms, selectors, services
 from antt.dossiers.models import OPEN_STATUSES, Dossier, Status, StepState, Timeliness
-from antt.dossiers.selectors_staff import assignable_officers, dossier_steps, target_step
+from antt.dossiers.selectors_staff import assignable_officers, dossier_steps, may_act, target_step
 from antt.dossiers.services import DossierInputError
 from antt.dossiers.workflow import TRANSITIONS, TransitionError, actions_available
 from antt.org.models import Role
@@ -228,7 +229,7 @@ def available(user, d: Dossier, current_step=None, now=None) -> list[str]:
         d.due_at is None or deadlines.deadline_state(d.due_at, now) == deadlines.DeadlineState.ON_TIME
     ):
         names.discard("apologise")
-    return [a for a in ACTIONS if a in names]
+    return [a for a in ACTIONS if a in names and may_act(user, d, a)]
 
 
 def _form_kwargs(action: str, d: Dossier, steps) -> dict:
@@ -397,6 +398,8 @@ def _action_view(action: str):
         if not can(request.user, "dossier.view"):
             raise PermissionDenied("Vai trò của bạn không được xem hồ sơ.")
         d = _get_or_404(request.user, pk)
+        if not may_act(request.user, d, action):
+            raise PermissionDenied("Hồ sơ do đơn vị khác giải quyết; đơn vị của bạn chỉ tiếp nhận và trả kết quả.")
         steps = dossier_steps(d) if spec.officers else None
         form = spec.form(request.POST, request.FILES if spec.files else None, **_form_kwargs(action, d, steps))
         if not form.is_valid():
@@ -414,6 +417,9 @@ def _action_view(action: str):
         except DossierInputError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             messages.error(request, f"{spec.label}: {exc.message}")
+            return _render_detail(request, _get_or_404(request.user, pk), bound={action: form}, status=400)
+        except CalendarRangeError as exc:  # a date the working calendar does not know
+            messages.error(request, f"{spec.label}: {exc}")
             return _render_detail(request, _get_or_404(request.user, pk), bound={action: form}, status=400)
         messages.success(request, spec.done)
         return redirect("dossiers:detail", pk=d.pk)

@@ -37,7 +37,7 @@
         ev.preventDefault();
         select(input, list, Math.max(i - 1, 0));
       } else if (ev.key === "Enter" && i >= 0 && opts[i]) {
-        var link = opts[i].querySelector("a");
+        var link = opts[i].tagName === "A" ? opts[i] : opts[i].querySelector("a");
         if (link) { ev.preventDefault(); window.location.assign(link.href); }
       } else if (ev.key === "Escape") {
         select(input, list, -1);
