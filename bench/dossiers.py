@@ -173,7 +173,11 @@ def worklist_sql(prefix: str, tab: str) -> list[tuple[str, list]]:
     params = [prefix + "%", prefix + "%"]
     where = visible
     if tab == Tab.PROCESSING:
-        where += " AND d.\"status\" = 'processing'"
+        # processing work is the handling unit's (selectors_lists._handled_here)
+        where += (
+            ' AND d."status" = \'processing\' AND d."unit_id" IN (SELECT "id" FROM "org_unit" WHERE "path" LIKE %s)'
+        )
+        params = params + [prefix + "%"]
         order = 'd."due_at" ASC NULLS LAST, d."id" ASC'
     else:
         order = 'd."submitted_at" DESC, d."id" DESC'

@@ -30,7 +30,7 @@ from antt.dossiers import deadlines
 from antt.dossiers.deadlines import DeadlineState
 from antt.dossiers.models import PORTAL_CODES, Channel, Dossier, DossierStep, Status, StepState, Timeliness
 from antt.dossiers.selectors import visible_dossiers
-from antt.org.models import Role
+from antt.org.models import Role, Unit
 from antt.org.roles import can
 
 PAGE_SIZE = 50
@@ -127,6 +127,16 @@ def _local_start(d: date) -> datetime:
     return timezone.make_aware(datetime.combine(d, time.min), timezone.get_default_timezone())
 
 
+def _handled_here(qs: QuerySet, user) -> QuerySet:
+    """Processing work belongs to the handling unit (`workflow.may_act`): filter on `unit` alone,
+    which also lets PostgreSQL read the (unit, status, due_at) index in order instead of walking
+    the due-date index of the whole table (bench/dossiers.py measured 1 s → ms)."""
+    unit = user.unit
+    if unit.parent_id is None:
+        return qs
+    return qs.filter(unit_id__in=list(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True)))
+
+
 def _tab_filter(qs: QuerySet, tab: str, mine: bool, user, now: datetime, cutoff: datetime) -> QuerySet:
     if tab == Tab.RECEIVE:
         # A supplemented online dossier comes back as new_online: it is here again.
@@ -134,9 +144,9 @@ def _tab_filter(qs: QuerySet, tab: str, mine: bool, user, now: datetime, cutoff:
     if tab == Tab.RETURN:
         return qs.filter(status=Status.PROCESSED)
     if tab == Tab.PROCESSING:
-        qs = qs.filter(status=Status.PROCESSING)
+        qs = _handled_here(qs.filter(status=Status.PROCESSING), user)
     elif tab == Tab.APPROVE:
-        qs = qs.filter(status=Status.PROCESSING, current_step__role=Role.HEAD)
+        qs = _handled_here(qs.filter(status=Status.PROCESSING, current_step__role=Role.HEAD), user)
         if mine:
             # A head's queue: given to them, or to no one in particular.
             return qs.filter(Q(assignee=user) | Q(assignee__isnull=True))
