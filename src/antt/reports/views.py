@@ -101,8 +101,25 @@ def statistics(request):
         "sort": sort,
         "query": urlencode(params),
         "processing_target": selectors.PROCESSING_TARGET,
+        "ratings": _rating_tables(user, f),
     }
     return render(request, "reports/statistics.html", context)
+
+
+def _rating_tables(user, f) -> dict:
+    """Satisfaction per unit, procedure and officer, and per criterion (feedback selectors)."""
+    from antt.feedback import selectors as feedback
+
+    filters = {"start": f.start_at, "end": f.end_at, "unit": f.unit, "field_id": f.field_id}
+    filters["procedure_id"] = f.procedure_id
+    return {
+        "groups": [
+            ("unit", "Theo đơn vị", feedback.rating_by(user, "unit", **filters)[:50]),
+            ("procedure", "Theo thủ tục", feedback.rating_by(user, "procedure", **filters)[:50]),
+            ("officer", "Theo cán bộ tiếp nhận", feedback.rating_by(user, "officer", **filters)[:50]),
+        ],
+        "criteria": feedback.rating_by_criterion(user, **filters),
+    }
 
 
 @staff_required

@@ -42,6 +42,17 @@ def test_the_page_shows_figures_charts_and_the_766_groups(client, world):
     assert "50,0%" in html  # satisfaction: 1 of 2
 
 
+def test_the_page_shows_satisfaction_per_unit_procedure_officer_and_criterion(client, world):
+    from antt.feedback.models import Rating
+
+    login_verified(client, world.w.supervisor)
+    html = get(client).content.decode()
+    assert "Mức độ hài lòng theo cán bộ tiếp nhận" in html
+    officers = {r.officer.full_name for r in Rating.objects.select_related("officer") if r.officer}
+    assert officers and all(name in html for name in officers)
+    assert "Kết quả theo từng tiêu chí đánh giá" in html
+
+
 def test_a_commune_head_sees_only_their_commune_on_the_page(client, world):
     login_verified(client, world.head_b)
     html = get(client).content.decode()
@@ -86,8 +97,9 @@ def test_the_page_runs_a_constant_number_of_queries(client, world):
     with CaptureQueriesContext(connection) as big:
         assert get(client).status_code == 200
     assert len(big) == len(small)
-    # session, user, device, unit; 5 for the summary; 3 per table; 2 for the months; the filter's lists
-    assert len(small) <= 25
+    # session, user, device, unit; 5 for the summary; 3 per table; 2 for the months; the filter's lists;
+    # 1 per satisfaction table (unit, procedure, officer) and 3 for the criteria
+    assert len(small) <= 31
 
 
 def test_excel_and_pdf_exports_open_and_are_audited(client, world, tmp_path):
