@@ -473,7 +473,7 @@ def main() -> int:
     print(
         f"| a) lookup POST /api/v1/dossiers/lookup vs raw-SQL view | {e['rps']:.0f} req/s, p50 {e['p50_ms']:.1f} ms, "
         f"p99 {e['p99_ms']:.1f} ms | {b['rps']:.0f} req/s, p50 {b['p50_ms']:.1f} ms, p99 {b['p99_ms']:.1f} ms | "
-        f"{ratio:.2f} | ≥ 0.70, p99 < 50 ms: {'met' if ratio >= 0.7 and e['p99_ms'] < 50 else 'NOT met'} |"
+        f"{ratio:.2f} | ≥ 0.70: {'met' if ratio >= 0.7 else 'NOT met'} (p99: the -c{LATENCY_CONNECTIONS} line) |"
     )
     for r in [*worklists, stats]:
         x = r["ms"] / r["baseline_ms"]
