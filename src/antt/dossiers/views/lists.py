@@ -11,6 +11,8 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 
 from antt.catalog.models import Field, Procedure
+from antt.core import audit
+from antt.core.models import AuditEvent
 from antt.dossiers import deadlines, exports
 from antt.dossiers.models import Channel, Dossier, Status
 from antt.dossiers.schemas import FIRST_DAY, LAST_DAY  # outside: overflow as local midnights
@@ -165,6 +167,15 @@ def _render_list(request, form: DossierListForm, *, status: int = 200, error: st
     for d in page.object_list:
         name = d.applicant_name if personal else mask_name(d.applicant_name)
         rows.append({"d": d, "name": name, "badge": deadline_badge(d, now, cutoff), "url": _detail_url(d.pk)})
+    if personal and rows:
+        # Full names are personal data: one audit entry per page shown, naming the dossiers.
+        audit.record(
+            AuditEvent.Action.READ_PERSONAL,
+            object_type="dossiers.dossier",
+            object_repr="Danh sách hồ sơ",
+            changes={"fields": ["applicant_name"], "dossiers": [r["d"].pk for r in rows]},
+            reason="Xem danh sách hồ sơ",
+        )
     tabs = [
         {"key": key, "label": label, "current": key == filters.tab}
         for key, label in Tab.LABELS.items()
