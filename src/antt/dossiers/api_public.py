@@ -49,7 +49,7 @@ RATE_LIMITED = "Ông/bà đã tra cứu quá nhiều lần trong thời gian ng�
 TIMELINE_LIMIT = 50
 
 # The columns the public answer is built from: one row, joined to the procedure and units.
-_COLUMNS = (
+LOOKUP_COLUMNS = (
     "id",
     "code",
     "status",
@@ -106,8 +106,8 @@ def _queries() -> dict:
     the cursor with the request's value in place of the sentinel.
     """
     return {
-        "code": Dossier.objects.filter(code=_SENTINEL_TEXT).order_by().values(*_COLUMNS)[:1],
-        "token": Dossier.objects.filter(token=_SENTINEL_TEXT).order_by().values(*_COLUMNS)[:1],
+        "code": Dossier.objects.filter(code=_SENTINEL_TEXT).order_by().values(*LOOKUP_COLUMNS)[:1],
+        "token": Dossier.objects.filter(token=_SENTINEL_TEXT).order_by().values(*LOOKUP_COLUMNS)[:1],
         "events": DossierEvent.objects.filter(dossier_id=_SENTINEL_ID, public=True)
         .order_by("-at", "-id")
         .values(*_EVENT_COLUMNS)[:TIMELINE_LIMIT],
@@ -155,7 +155,7 @@ def _run(name: str, value, columns) -> list[dict]:
 
 
 def _one(name: str, value) -> dict | None:
-    rows = _run(name, value, _COLUMNS)
+    rows = _run(name, value, LOOKUP_COLUMNS)
     return rows[0] if rows else None
 
 

@@ -24,7 +24,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from antt.dossiers.api_public import NOT_FOUND, TIMELINE_LIMIT, aware, summary
+from antt.dossiers.api_public import LOOKUP_COLUMNS, NOT_FOUND, TIMELINE_LIMIT, aware, summary
 
 # The same SELECTs the ORM sends for the endpoint (`find_by_code` and `public_events`):
 # the dossier by its unique code (index dossiers_dossier_code_key) joined by primary key
@@ -47,24 +47,7 @@ EVENTS_SQL = (
     'WHERE e."dossier_id" = %s AND e."public" '
     'ORDER BY e."at" DESC, e."id" DESC LIMIT ' + str(TIMELINE_LIMIT)
 )
-_DOSSIER_KEYS = (
-    "id",
-    "code",
-    "status",
-    "channel",
-    "delivery",
-    "applicant_name",
-    "applicant_phone",
-    "received_at",
-    "due_at",
-    "fee_amount",
-    "fee_paid_at",
-    "procedure__name",
-    "procedure_version__online_level",
-    "unit__name",
-    "receiving_unit__name",
-    "receiving_unit__address",
-)
+_DOSSIER_KEYS = LOOKUP_COLUMNS  # the same columns, in the same order, as the endpoint's SELECT
 
 
 def _json(data, status: int = 200) -> HttpResponse:

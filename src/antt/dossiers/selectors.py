@@ -16,7 +16,7 @@ from antt.core import audit
 from antt.dossiers.models import Dossier
 from antt.org.models import Unit
 from antt.org.roles import can
-from antt.org.selectors import _scope_path
+from antt.org.selectors import _scope_path, visible_units
 
 PERSONAL_FIELDS = [
     "applicant_name",
@@ -28,17 +28,25 @@ PERSONAL_FIELDS = [
 ]
 
 
+def visible_unit_ids(user) -> list[int] | None:
+    """Ids of the user's unit and the units below it; None when that is every unit (the only root).
+
+    A list rather than a joined path filter or a subquery: under an OR PostgreSQL can then combine
+    the (unit, status, due_at) and (receiving_unit, status, due_at) indexes (bench/dossiers.py).
+    """
+    if user.unit.parent_id is None and not Unit.objects.filter(parent__isnull=True).exclude(pk=user.unit_id).exists():
+        return None
+    return list(visible_units(user).values_list("pk", flat=True))
+
+
 def visible_dossiers(user) -> QuerySet[Dossier]:
     """Dossiers handled or received by the user's unit or a unit below it (none without dossier.view)."""
     prefix = _scope_path(user)
     if prefix is None or not can(user, "dossier.view"):
         return Dossier.objects.none()
-    if user.unit.parent_id is None and not Unit.objects.filter(parent__isnull=True).exclude(pk=user.unit_id).exists():
+    units = visible_unit_ids(user)
+    if units is None:
         return Dossier.objects.all()  # the only root unit sees the whole tree: no filter to evaluate
-    # The unit ids as a list rather than a joined path filter or a subquery under the OR: then
-    # PostgreSQL can combine the (unit, status, due_at) and (receiving_unit, status, due_at)
-    # indexes (a BitmapOr) instead of walking the whole table (bench/dossiers.py).
-    units = list(Unit.objects.filter(path__startswith=prefix).values_list("pk", flat=True))
     return Dossier.objects.filter(Q(unit_id__in=units) | Q(receiving_unit_id__in=units))
 
 

@@ -46,7 +46,7 @@ from antt.dossiers.models import (
     SupplementRequest,
     Timeliness,
 )
-from antt.dossiers.workflow import TRANSITIONS, TransitionError, check, may_act
+from antt.dossiers.workflow import TransitionError, check, may_act
 from antt.org.models import AdminArea, Role, Unit, User
 from antt.org.roles import can
 from antt.org.selectors import unit_is_visible
@@ -1038,7 +1038,3 @@ def _close(officer, dossier, action, target, reasons, notify_key) -> Dossier:
         _audit(d, action, before, reason=reasons)
         _notify(d, notify_key)
     return d
-
-
-def transition_labels() -> dict[str, str]:
-    return {a: str(t.label) for a, t in TRANSITIONS.items()}
