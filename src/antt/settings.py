@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "antt.org",
     "antt.catalog",
     "antt.dossiers",
+    "antt.violations",
     "antt.feedback",
     "antt.reports",
     "antt.api",
@@ -173,7 +174,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ANTT_LOGIN_COOLOFF_MIN
 AXES_LOCKOUT_PARAMETERS = ["username"]
 # Locking by address as well would lock a whole police station out: officers sit
 # behind one NAT address. Password guessing per account is what the lock stops.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# models.W040: the covering indexes (INCLUDE) are a PostgreSQL speed-up; SQLite keeps the key columns.
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "models.W040"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]

@@ -118,6 +118,13 @@ def _register_routers():
     from antt.dossiers.api import router as dossiers_router
 
     api.add_router("/dossiers", dossiers_router, tags=["Hồ sơ"])
+    # Same order rule: the public lookup before the staff routes under /violations.
+    from antt.violations.api_public import router as violations_public_router
+
+    api.add_router("/violations", violations_public_router, tags=["Tra cứu vi phạm, nộp phạt"])
+    from antt.violations.api import router as violations_router
+
+    api.add_router("/violations", violations_router, tags=["Xử lý vi phạm hành chính"])
 
 
 _register_routers()

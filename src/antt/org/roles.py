@@ -1,5 +1,11 @@
 """What each staff role may do. The unit decides what they may see (selectors).
 
+Violations: `violation.view` (lists and files of the unit), `violation.record` (make a
+record), `violation.decide` (issue a decision: the officer's fining title then decides how
+much), `violation.seize` (custody register), `violation.pay` (take a payment at the counter),
+`violation.import` and `violation.reconcile` (historical data, treasury statements),
+`violation.rules` (the catalogue of behaviours and the legal parameters).
+
 Capabilities are plain strings checked by services, selectors and views
 (`can(user, "dossier.receive")`). Later issues add their own capabilities here,
 next to the roles that hold them.
@@ -8,8 +14,25 @@ next to the roles that hold them.
 from antt.org.models import Role
 
 CAPABILITIES: dict[str, set[str]] = {
-    Role.RECEPTIONIST: {"catalog.view", "dossier.view", "dossier.receive", "dossier.return", "person.view"},
-    Role.PROCESSOR: {"catalog.view", "dossier.view", "dossier.process", "person.view"},
+    Role.RECEPTIONIST: {
+        "catalog.view",
+        "dossier.view",
+        "dossier.receive",
+        "dossier.return",
+        "person.view",
+        "violation.view",
+        "violation.pay",
+    },
+    Role.PROCESSOR: {
+        "catalog.view",
+        "dossier.view",
+        "dossier.process",
+        "person.view",
+        "violation.view",
+        "violation.record",
+        "violation.decide",
+        "violation.seize",
+    },
     Role.HEAD: {
         "catalog.view",
         "dossier.view",
@@ -18,10 +41,17 @@ CAPABILITIES: dict[str, set[str]] = {
         "person.view",
         "reports.view",
         "officer.view",
+        "violation.view",
+        "violation.record",
+        "violation.decide",
+        "violation.seize",
+        "violation.pay",
+        "violation.import",
+        "violation.reconcile",
     },
     # A supervisor reads statistics (and the officer list) across the units below theirs and
     # changes nothing.
-    Role.SUPERVISOR: {"catalog.view", "dossier.view", "reports.view", "officer.view"},
+    Role.SUPERVISOR: {"catalog.view", "dossier.view", "reports.view", "officer.view", "violation.view"},
     Role.UNIT_ADMIN: {"catalog.view", "officer.view", "officer.manage", "person.view"},
     Role.SYSTEM_ADMIN: {
         "catalog.view",
@@ -32,6 +62,7 @@ CAPABILITIES: dict[str, set[str]] = {
         "unit.manage",
         "audit.view",
         "reports.view",
+        "violation.rules",
     },
 }
 

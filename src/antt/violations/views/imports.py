@@ -1,0 +1,3 @@
+"""Views: imports (see violations/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Views: payments (see violations/urls.py)."""
+
+urlpatterns: list = []

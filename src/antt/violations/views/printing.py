@@ -1,0 +1,3 @@
+"""Views: printing (see violations/urls.py)."""
+
+urlpatterns: list = []

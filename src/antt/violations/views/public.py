@@ -1,0 +1,3 @@
+"""Views: public (see violations/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Views: staff (see violations/urls.py)."""
+
+urlpatterns: list = []

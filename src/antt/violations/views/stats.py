@@ -1,0 +1,3 @@
+"""Views: stats (see violations/urls.py)."""
+
+urlpatterns: list = []
