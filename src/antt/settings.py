@@ -329,5 +329,19 @@ ANTT_SUPPLEMENT_RATE = os.environ.get("ANTT_SUPPLEMENT_RATE", "10/h")
 # Online fee payment: "demo" (a simulated bank, default with DEBUG on) or "disabled" (default otherwise).
 ANTT_PAYMENT_GATEWAY = os.environ.get("ANTT_PAYMENT_GATEWAY", "")
 ANTT_PAYMENT_SECRET = os.environ.get("ANTT_PAYMENT_SECRET", "")
+# Administrative fines (docs/violations.md). The State Treasury collection account that penalty
+# decisions and their VietQR codes name: a 6-digit NAPAS bank BIN, the account, its name (empty:
+# a demo account marked DEMO, refused by `check --deploy`).
+ANTT_FINE_BANK_BIN = os.environ.get("ANTT_FINE_BANK_BIN", "")
+ANTT_FINE_ACCOUNT = os.environ.get("ANTT_FINE_ACCOUNT", "")
+ANTT_FINE_ACCOUNT_NAME = os.environ.get("ANTT_FINE_ACCOUNT_NAME", "")
+ANTT_FINE_BANK_NAME = os.environ.get("ANTT_FINE_BANK_NAME", "")
+# The payment provider's signed confirmations: "demo" (default with DEBUG on), "provider", "disabled";
+# the HMAC key shared with the provider (empty: derived from SECRET_KEY).
+ANTT_FINE_PAYMENT_GATEWAY = os.environ.get("ANTT_FINE_PAYMENT_GATEWAY", "")
+ANTT_FINE_PAYMENT_SECRET = os.environ.get("ANTT_FINE_PAYMENT_SECRET", "")
+ANTT_FINE_LOOKUP_RATE = os.environ.get("ANTT_FINE_LOOKUP_RATE", "10/m")
+# Agencies reading the licence-suspension feed: "label=sha256hex,label=sha256hex" (hashes of their tokens).
+ANTT_SUSPENSION_FEED_TOKENS = os.environ.get("ANTT_SUSPENSION_FEED_TOKENS", "")
 # Benchmark-only baseline views (bench/): never on in production.
 ANTT_BENCH_VIEWS = env_bool("ANTT_BENCH_VIEWS", False)

@@ -125,6 +125,9 @@ def _register_routers():
     from antt.violations.api import router as violations_router
 
     api.add_router("/violations", violations_router, tags=["Xử lý vi phạm hành chính"])
+    from antt.violations.api_stats import router as violations_stats_router
+
+    api.add_router("/violations", violations_stats_router, tags=["Thống kê vi phạm hành chính"])
 
 
 _register_routers()

@@ -74,6 +74,48 @@ ACTIONS: tuple[Action, ...] = (
         "Số liệu tiếp nhận, giải quyết, trước hạn / đúng hạn / quá hạn, hài lòng; biểu đồ và xuất Excel.",
         ("reports:statistics",),
     ),
+    Action(
+        "violation.record",
+        "Lập biên bản vi phạm",
+        "Biên bản vi phạm hành chính: người vi phạm, hành vi theo danh mục, tang vật tạm giữ.",
+        ("violations:record-new",),
+    ),
+    Action(
+        "violation.view",
+        "Biên bản và quyết định xử phạt",
+        "Biên bản chờ ra quyết định, quyết định chưa nộp phạt, quá hạn; thu tiền phạt tại quầy.",
+        ("violations:decision-list",),
+    ),
+    Action(
+        "violation.seize",
+        "Tang vật, phương tiện tạm giữ",
+        "Sổ theo dõi tang vật, phương tiện, giấy tờ tạm giữ; quá hạn tạm giữ.",
+        ("violations:seized-list",),
+    ),
+    Action(
+        "violation.view",
+        "Giấy phép bị tước",
+        "Sổ giấy phép lái xe, giấy phép bị tước quyền sử dụng có thời hạn.",
+        ("violations:suspension-list",),
+    ),
+    Action(
+        "reports.view",
+        "Thống kê vi phạm hành chính",
+        "Bảng thống kê theo Phụ lục 9, xu hướng theo tháng, hành vi, địa bàn; xuất Excel, PDF.",
+        ("violations:stats",),
+    ),
+    Action(
+        "violation.import",
+        "Nhập dữ liệu vi phạm",
+        "Nhập quyết định xử phạt cũ từ Excel, CSV.",
+        ("violations:import-new",),
+    ),
+    Action(
+        "violation.reconcile",
+        "Đối soát sao kê Kho bạc",
+        "Nhập sao kê, đối chiếu tiền phạt đã nộp.",
+        ("violations:treasury-list",),
+    ),
     Action("officer.manage", "Quản lý cán bộ", "Tài khoản, vai trò và đơn vị của cán bộ.", OFFICER_URLS),
     Action("unit.manage", "Đơn vị", "Cây đơn vị Công an và địa bàn phụ trách.", UNIT_URLS),
     Action("catalog.manage", "Quản trị danh mục", "Lĩnh vực, thủ tục, lệ phí, ngày nghỉ.", ("admin:index",)),
@@ -111,11 +153,14 @@ def nav_items(request) -> list[NavItem]:
         entries.append(("Tiếp nhận", optional_url("dossiers:intake")))
     if can(user, "dossier.view"):
         entries.append(("Hồ sơ", optional_url("dossiers:list")))
+    if can(user, "violation.view"):
+        entries.append(("Vi phạm hành chính", optional_url("violations:record-list")))
     if can(user, "reports.view"):
         entries.append(("Thống kê", optional_url("reports:statistics")))
     if not (user is not None and user.is_authenticated and getattr(user, "is_officer", False)):
         entries.append(("Nộp hồ sơ trực tuyến", optional_url("dossiers:online-start")))
         entries.append(("Tra cứu hồ sơ", optional_url("dossiers:public-lookup")))
+        entries.append(("Tra cứu vi phạm", optional_url("violations:lookup")))
     if can(user, "officer.view"):
         entries.append(("Cán bộ", optional_url(*OFFICER_URLS)))
         entries.append(("Đơn vị", optional_url(*UNIT_URLS)))

@@ -532,6 +532,8 @@ class PenaltyDecision(ViolatorFields):
     status_note = models.CharField(max_length=300, blank=True)
     import_batch = models.ForeignKey(ViolationImport, models.PROTECT, null=True, blank=True, related_name="decisions")
     external_ref = models.CharField(_("mã dòng nhập"), max_length=80, blank=True)
+    # The client's Idempotency-Key: a retried request returns the decision already issued.
+    idempotency_key = models.CharField(max_length=100, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     row_version = models.PositiveIntegerField(default=1, editable=False)
@@ -544,13 +546,19 @@ class PenaltyDecision(ViolatorFields):
             models.UniqueConstraint(
                 fields=["unit", "external_ref"], condition=~Q(external_ref=""), name="decision_import_ref_uniq"
             ),
+            models.UniqueConstraint(
+                fields=["unit", "idempotency_key"], condition=~Q(idempotency_key=""), name="decision_idem_key_uniq"
+            ),
         ]
         indexes = [
-            # The statistics table: one year, a unit subtree, grouped by row.
+            # The statistics table: one year, a unit subtree, grouped by row; cancelled decisions
+            # are not counted, so the index leaves them out and covers every column read
+            # (PostgreSQL answers with an index-only scan).
             models.Index(
                 fields=["issued_on", "unit_path", "stat_group"],
                 name="decision_stats_idx",
-                include=["case", "total_fine", "amount_paid", "seized_count", "suspension_count"],
+                include=["id", "case", "total_fine", "amount_paid", "seized_count", "suspension_count"],
+                condition=~Q(status="cancelled"),
             ),
             models.Index(fields=["plate", "status"], name="decision_plate_status"),
             models.Index(fields=["unit", "status", "payment_due_on"], name="decision_unit_status_due"),

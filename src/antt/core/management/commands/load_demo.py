@@ -53,7 +53,11 @@ class Command(BaseCommand):
                     superuser=superuser,
                 )
                 rows.append((Role(role).label, username, password, units[slug].name, "mới" if created else "đã có"))
+            from antt.violations.loaders import assign_demo_fining_titles
+
+            titles = assign_demo_fining_titles()
         self._print_table(rows)
+        self.stdout.write(f"- {titles}")
 
     def _print_table(self, rows):
         headers = ("Vai trò", "Tên đăng nhập", "Mật khẩu", "Đơn vị", "")

@@ -9,7 +9,7 @@ from antt.core.context import acting_as
 class Command(BaseCommand):
     help = (
         "Nạp dữ liệu danh mục: đơn vị hành chính, đơn vị công an, danh mục thủ tục hành chính, "
-        "mẫu biểu một cửa, tiêu chí đánh giá hài lòng."
+        "mẫu biểu một cửa, tiêu chí đánh giá hài lòng, danh mục hành vi vi phạm hành chính và tham số pháp lý."
     )
 
     def handle(self, *args, **options):
@@ -17,9 +17,11 @@ class Command(BaseCommand):
         from antt.dossiers.loaders import load_forms
         from antt.feedback.loaders import load_rating_criteria
         from antt.org.loaders import load_admin_areas, load_units
+        from antt.violations.loaders import load_violation_rules
 
         with acting_as(None, None), transaction.atomic():
-            for step in (load_admin_areas, load_units, load_catalog, load_forms, load_rating_criteria):
+            steps = (load_admin_areas, load_units, load_catalog, load_forms, load_rating_criteria, load_violation_rules)
+            for step in steps:
                 message = step()
                 self.stdout.write(f"- {message}")
         self.stdout.write(self.style.SUCCESS("Đã nạp dữ liệu danh mục."))
