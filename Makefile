@@ -25,6 +25,7 @@ demo: migrate
 	$(PY) manage.py load_reference
 	$(PY) manage.py load_demo
 	$(PY) manage.py generate_dossiers --months 2 --if-empty
+	$(PY) manage.py generate_violations --decisions 20000 --if-empty
 
 run: demo
 	ANTT_REQUIRE_2FA=$${ANTT_REQUIRE_2FA:-0} $(PY) manage.py runserver 127.0.0.1:$(PORT)
@@ -44,6 +45,7 @@ test: lint
 bench: install
 	$(PY) bench/run.py
 	$(PY) bench/dossiers.py
+	$(PY) bench/violations.py
 
 check-deploy: install
 	ANTT_DEBUG=0 ANTT_SECRET_KEY=$${ANTT_SECRET_KEY:-$$(openssl rand -hex 32)} ANTT_ALLOWED_HOSTS=antt.example.vn $(PY) manage.py check --deploy --fail-level WARNING

@@ -15,7 +15,7 @@ export ANTT_VAR_DIR=$tmp ANTT_SQLITE_PATH=$tmp/st.sqlite3
 export ANTT_DEBUG=0 ANTT_SECRET_KEY=schemathesis-$RANDOM$RANDOM$RANDOM ANTT_SSL_REDIRECT=0
 export ANTT_ALLOWED_HOSTS=127.0.0.1,localhost ANTT_LOG_LEVEL=ERROR
 # The lookup's rate limit (429) has its own tests; here it would leave the lookup's logic unfuzzed.
-export ANTT_LOOKUP_RATE=0
+export ANTT_LOOKUP_RATE=0 ANTT_FINE_LOOKUP_RATE=0
 unset DATABASE_URL
 .venv/bin/python manage.py migrate --noinput >/dev/null
 .venv/bin/python manage.py load_reference >/dev/null
@@ -26,12 +26,13 @@ ANTT_DEBUG=1 .venv/bin/python manage.py load_demo >/dev/null  # scratch database
 export ANTT_REQUIRE_2FA=0
 # And a receptionist's session, so that the dossier endpoints (dossier.view / dossier.receive)
 # are fuzzed past their 403 too.
-read -r session desk_session csrf < <(.venv/bin/python manage.py shell -v0 -c "
+# And a commune head's session: violations (violation.view, person.view) and statistics (reports.view).
+read -r session desk_session head_session csrf < <(.venv/bin/python manage.py shell -v0 -c "
 from django.test import Client
 from django.middleware.csrf import _get_new_csrf_string
 from antt.org.models import User
 sessions = []
-for name in ('quantridv', 'tiepnhan'):
+for name in ('quantridv', 'tiepnhan', 'lanhdao'):
     client = Client()
     client.force_login(User.objects.get(username=name))
     sessions.append(client.cookies['sessionid'].value)
@@ -56,6 +57,12 @@ headers = { X-CSRFToken = "$csrf" }
 [auth.openapi.StaffSession]
 api_key = "$desk_session"
 TOML
+cat > "$tmp/schemathesis-head.toml" <<TOML
+headers = { X-CSRFToken = "$csrf" }
+
+[auth.openapi.StaffSession]
+api_key = "$head_session"
+TOML
 st() {
   .venv/bin/schemathesis "$@" run "http://127.0.0.1:$port/api/v1/openapi.json" \
     --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-40}" --no-color --workers 2 \
@@ -68,6 +75,8 @@ echo "--- signed in as a unit administrator"
 st --config-file "$tmp/schemathesis.toml"
 echo "--- signed in as a counter receptionist (dossiers)"
 st --config-file "$tmp/schemathesis-desk.toml"
+echo "--- signed in as a commune head (violations, statistics)"
+st --config-file "$tmp/schemathesis-head.toml"
 # Unsafe methods also need the CSRF cookie, which cannot ride beside the scheme's
 # cookie; both go in one Cookie header here, so the checks that drop the session
 # (negative_data_rejection of a missing cookie, ignored_auth) cannot work and are left out.

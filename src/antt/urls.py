@@ -29,5 +29,6 @@ urlpatterns = [
 
 if settings.ANTT_BENCH_VIEWS:  # benchmark baselines only (bench/), never in production
     from antt.dossiers import bench_views
+    from antt.violations import bench_views as violations_bench_views
 
-    urlpatterns = [*bench_views.urlpatterns, *urlpatterns]
+    urlpatterns = [*bench_views.urlpatterns, *violations_bench_views.urlpatterns, *urlpatterns]

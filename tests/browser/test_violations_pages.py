@@ -136,3 +136,71 @@ def test_a_record_is_made_from_the_keyboard_alone(live_server, browser, w):
     page.wait_for_url(re.compile(r".*/vi-pham/bien-ban/\d+/\?moi=1$"))
     record = ViolationRecord.objects.get()
     assert record.plate == "36B112345" and record.violator_name == "Nguyễn Văn An"
+
+
+def _fresh_record(w):
+    """A helmet record made two hours ago: a decision on it today is within the time limit."""
+    now = timezone.now() - timedelta(hours=2)
+    return make_record(w, violated_at=now, made_at=now)
+
+
+def test_the_decision_form_names_each_behaviour_with_its_provision_and_range(live_server, browser, w):
+    # given an open record for riding without a helmet
+    record = make_record(w)
+    behaviour = record.behaviours.get()
+    head = signed_in(browser, live_server, w.chief)
+    # when the head opens the decision form for it
+    head.goto(f"{live_server.url}/vi-pham/quyet-dinh/moi/?bien_ban={record.pk}")
+    # then the line is headed by the behaviour, its provision and its fine range for a person
+    line = head.locator("#hanh-vi-1")
+    assert line.locator("h3").inner_text().strip() == f"1. {behaviour.short_name}"
+    summary = line.locator("p.muted").first.inner_text()
+    assert behaviour.provision in summary
+    assert re.search(r"khung [\d.]+\s?đ – [\d.]+\s?đ \(cá nhân\)", summary), summary
+
+
+def test_the_history_of_a_decision_speaks_vietnamese_even_for_unlabelled_events(live_server, browser, w):
+    # given a decision whose history holds an event as the demo generator writes it ("enforced")
+    from antt.violations.models import DecisionEvent
+
+    decision = make_decision(w, record=_fresh_record(w), issued_at=timezone.now())
+    DecisionEvent.objects.create(
+        decision=decision, at=timezone.now(), action="enforced", from_status="unpaid", to_status="enforced"
+    )
+    head = signed_in(browser, live_server, w.chief)
+    # when the head reads the decision on a phone
+    head.goto(f"{live_server.url}/vi-pham/quyet-dinh/{decision.pk}/")
+    history = head.locator("ol.timeline").inner_text()
+    # then the event is named in Vietnamese, never by its internal code
+    assert "Cưỡng chế thi hành" in history
+    assert "enforced" not in history
+    assert head.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+
+
+def test_the_public_lookup_and_the_demo_bank_fit_a_phone_and_pass_axe(live_server, browser, w):
+    # given an unpaid, delivered decision for a motorbike
+    decision = make_decision(w, record=_fresh_record(w), issued_at=timezone.now(), delivered_on=timezone.localdate())
+    context = browser.new_context(locale="vi-VN", viewport=PHONE, bypass_csp=True)
+    citizen = context.new_page()
+    citizen.set_default_timeout(15_000)
+    found = []
+    # when a citizen looks the plate up (first with nothing typed), then opens the demo bank
+    citizen.goto(f"{live_server.url}/tra-cuu-vi-pham/")
+    found += problems_of(citizen, "lookup")
+    citizen.get_by_role("button", name="Tra cứu theo biển số").click()
+    citizen.wait_for_load_state()
+    found += problems_of(citizen, "lookup-error")
+    citizen.get_by_role("textbox", name="Biển số xe").fill("36B112345")
+    citizen.get_by_role("button", name="Tra cứu theo biển số").click()
+    citizen.get_by_role("heading", name=f"Quyết định số {decision.number}").wait_for()
+    found += problems_of(citizen, "lookup-result")
+    citizen.get_by_role("link", name="Mở ứng dụng ngân hàng thử nghiệm").click()
+    citizen.wait_for_load_state()
+    found += problems_of(citizen, "demo-bank")
+    # then nothing is in the way, and the cancel button does not look like the confirm button
+    assert not found, "\n".join(found)
+    cancel = citizen.get_by_role("button", name="Hủy")
+    confirm = citizen.get_by_role("button", name=re.compile("^Xác nhận chuyển khoản"))
+    background = "el => getComputedStyle(el).backgroundColor"
+    assert cancel.evaluate(background) != confirm.evaluate(background)
+    context.close()

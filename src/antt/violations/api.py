@@ -15,7 +15,9 @@
   state). The same rows as CSV: `/vi-pham/tuoc-giay-phep.csv` (same parameters, same access).
   Every page is a personal-data read: one audit entry per page, naming the agency or officer.
 * `GET /decisions/{number}`: one decision, in full (violator's personal data included) for an
-  officer who may see its unit; the read is logged. 404 outside the caller's units.
+  officer who may see its unit and has `person.view`; the read is logged. A role without
+  `person.view` (a supervisor) gets the violator masked, as on the pages. 404 outside the
+  caller's units.
 
 The public lookup and the provider's payment confirmation live in `api_public` (same prefix).
 """
@@ -117,6 +119,12 @@ def suspension_page(caller, *, since: datetime | None, after_id: int, limit: int
     rows = list(qs.order_by("updated_at", "id")[: limit + 1])
     more, rows = len(rows) > limit, rows[:limit]
     today = timezone.localdate()
+    # An agency needs the holder's name to match its own register; an officer sees it in full
+    # only with person.view (a supervisor gets it masked, as on the register page, and no
+    # personal-data read is logged for it).
+    full = isinstance(caller, FeedClient) or can(caller, "person.view")
+    from antt.violations.selectors import mask_name
+
     items = [
         {
             "id": s.id,
@@ -124,7 +132,7 @@ def suspension_page(caller, *, since: datetime | None, after_id: int, limit: int
             "kind_label": s.get_kind_display(),
             "licence_number": s.licence_number,
             "licence_class": s.licence_class,
-            "holder_name": s.holder_name,
+            "holder_name": s.holder_name if full else mask_name(s.holder_name),
             "holder_id_masked": ("*" * 8 + s.holder_id_number[-4:]) if s.holder_id_number else "",
             "months": s.months,
             "starts_on": s.starts_on,
@@ -137,7 +145,7 @@ def suspension_page(caller, *, since: datetime | None, after_id: int, limit: int
         }
         for s in rows
     ]
-    if items:
+    if items and full:
         actor = caller if not isinstance(caller, FeedClient) else None
         audit.record(
             AuditEvent.Action.READ_PERSONAL,
@@ -297,6 +305,10 @@ def decision_detail(request, number: str):
     decision: PenaltyDecision = selectors.decision_get(user, pk, log_read=True)
     fine_due, surcharge_due, total_due = rules.amount_due_on(decision, timezone.localdate())
     payable = decision.status in (DecisionStatus.UNPAID, DecisionStatus.PARTLY_PAID, DecisionStatus.LATE)
+    # A role without person.view (a supervisor) gets the violator masked, as on the pages;
+    # `decision_get` logs a personal-data read only for those who see it in full.
+    shown = selectors.violator_display(decision, user)
+    full = selectors.may_see_personal_data(user)
     return {
         **{
             f: getattr(decision, f)
@@ -325,6 +337,10 @@ def decision_detail(request, number: str):
                 "unit_id",
             )
         },
+        "violator_name": shown["name"],
+        "violator_id_number": shown["id_number"],
+        "violator_birth_date": decision.violator_birth_date if full else None,
+        "violator_address": shown["address"],
         "status_label": decision.get_status_display(),
         "unit_name": decision.unit.name,
         "plate": decision.plate_display,

@@ -73,13 +73,14 @@ def qr_payload(decision: PenaltyDecision, total_due: int) -> str:
     return vietqr.fine_payload(amount=total_due, reference=decision.payment_reference)
 
 
-def summary(decision: PenaltyDecision, today: date | None = None) -> dict:
-    """The public answer for one decision (the API's JSON and the pages' context)."""
+def summary(decision: PenaltyDecision, today: date | None = None, amounts: tuple[int, int, int] | None = None) -> dict:
+    """The public answer for one decision (the API's JSON and the pages' context); `amounts`
+    (fine, surcharge, total due) when the caller computed them for a list (`summaries`)."""
     from antt.violations import rules
     from antt.violations.selectors import mask_name
 
     today = today or timezone.localdate()
-    fine_due, surcharge_due, total_due = rules.amount_due_on(decision, today)
+    fine_due, surcharge_due, total_due = amounts or rules.amount_due_on(decision, today)
     payable = decision.status in PAYABLE and total_due > 0
     qr = None
     if payable:
@@ -123,6 +124,14 @@ def summary(decision: PenaltyDecision, today: date | None = None) -> dict:
             else ""
         ),
     }
+
+
+def summaries(decisions: list[PenaltyDecision], today: date) -> list[dict]:
+    """`summary` of each decision, the amounts due computed together (no query per late fine)."""
+    from antt.violations import rules
+
+    amounts = rules.amounts_due_on(decisions, today)
+    return [summary(d, today, amounts[d.pk]) for d in decisions]
 
 
 # --- Schemas ------------------------------------------------------------------------------------
@@ -301,7 +310,7 @@ def lookup(request):
             raise HttpError(422, str(exc)) from None
         return {
             "count": len(decisions),
-            "decisions": [summary(d, today) for d in decisions],
+            "decisions": summaries(decisions, today),
             "message": "" if decisions else NO_UNPAID,
         }
     decision = find_by_number(body.decision_number, body.id_last_digits)

@@ -183,7 +183,10 @@ def _parse_body(body: bytes) -> tuple[dict, str | None]:
         return data, "Số tiền (amount) phải là số nguyên dương, tính bằng đồng."
     paid_at = data.get("paid_at")
     if paid_at is not None:
-        parsed = parse_datetime(paid_at) if isinstance(paid_at, str) and "\x00" not in paid_at else None
+        try:
+            parsed = parse_datetime(paid_at) if isinstance(paid_at, str) and "\x00" not in paid_at else None
+        except ValueError:  # well formed but not a date, e.g. month 13
+            parsed = None
         if parsed is None or parsed.tzinfo is None:
             return data, "Thời điểm nộp (paid_at) phải theo ISO 8601 kèm múi giờ."
         data["paid_at"] = parsed

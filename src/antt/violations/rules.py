@@ -7,7 +7,7 @@ Nothing here holds a number the law sets: fine ranges come from `Behaviour`, fie
 * the fine of one behaviour (Luật XLVPHC 15/2012/QH13 Art. 23(4); Nghị định 118/2021/NĐ-CP
   Art. 9(1)): the mean of the range by default; one mitigating circumstance cancels one
   aggravating one; what remains moves the fine inside the range, never outside it;
-* the issuer's authority (Art. 52(1) and Nghị định 189/2025/NĐ-CP Art. 8): a title may fine up
+* the issuer's authority (Art. 52(2) and Nghị định 189/2025/NĐ-CP Art. 8): a title may fine up
   to its share of the field's maximum (Art. 24), judged per behaviour by the maximum of that
   behaviour's range;
 * deadlines: the decision (Art. 66(1)), the payment (Art. 73(1)), custody (Art. 125(8));
@@ -318,8 +318,8 @@ def _line_parts(line):
 def check_authority(power: Power, lines, subject: str, on: date | datetime) -> None:
     """Raise ViolationError 403 unless the title may decide every line.
 
-    Luật XLVPHC Art. 52(1): for several behaviours, authority is judged for each behaviour by
-    the maximum of its own range (not by the total). A warning needs `may_warn`, a licence suspension `may_suspend`.
+    Luật XLVPHC Art. 52(2): authority is judged for each behaviour by the maximum of its own
+    fine range (not by the amount chosen, nor by the total of several behaviours). A warning needs `may_warn`, a licence suspension `may_suspend`.
     """
     for line in lines:
         behaviour, warning, suspension = _line_parts(line)
@@ -434,19 +434,23 @@ def _payments(decision) -> list[tuple[date, int]]:
     ]
 
 
-def surcharge(decision, on: date) -> int:
+def surcharge(decision, on: date, *, payments=None, rates=None) -> int:
     """The late-payment surcharge owed on `on` (Luật XLVPHC Art. 78(1)), in whole đồng.
 
     Day by day, from the day after `payment_due_on` to `on` inclusive, each day counts the rate
     (`surcharge_per_100000_per_day`, 50 = 0.05%) on the fine still unpaid at the start of that
     day: a partial payment lowers the base from the next day. The exact sum is rounded down to
     the đồng once, at the end (never per day), so the violator never pays a rounding excess.
+
+    `payments` ((local day, fine part) in order) and `rates` (from `_rates`) may be given by a
+    caller that computes many decisions at once (`amounts_due_on`); else they are read here.
     """
     due = decision.payment_due_on
     if due is None or on <= due or decision.warning_only:
         return 0
-    rows = _payments(decision)
-    rates = _rates("surcharge_per_100000_per_day", due + timedelta(days=1), on)
+    rows = payments if payments is not None else _payments(decision)
+    if rates is None:
+        rates = _rates("surcharge_per_100000_per_day", due + timedelta(days=1), on)
     total = int(decision.total_fine)
     numerator = 0
     day = due + timedelta(days=1)
@@ -476,8 +480,32 @@ def _rate_on(rows, day: date) -> int:
     raise ImproperlyConfigured(f"Legal parameter surcharge_per_100000_per_day has no value valid on {day}.")
 
 
-def amount_due_on(decision, on: date) -> tuple[int, int, int]:
+def amount_due_on(decision, on: date, *, payments=None, rates=None) -> tuple[int, int, int]:
     """(fine still unpaid, surcharge still unpaid, total) on `on`."""
     fine_due = max(int(decision.total_fine) - int(decision.amount_paid), 0)
-    surcharge_due = max(surcharge(decision, on) - int(decision.surcharge_paid), 0)
+    owed = surcharge(decision, on, payments=payments, rates=rates)
+    surcharge_due = max(owed - int(decision.surcharge_paid), 0)
     return fine_due, surcharge_due, fine_due + surcharge_due
+
+
+def amounts_due_on(decisions, on: date) -> dict[int, tuple[int, int, int]]:
+    """`amount_due_on` for many decisions (pk -> amounts) in at most two queries, both only
+    when one of them is late: their payments, and the surcharge rates since the earliest
+    deadline. A list (the public lookup by plate) then costs the same for 1 or 50 fines."""
+    late = [d for d in decisions if d.payment_due_on and on > d.payment_due_on and not d.warning_only]
+    paid: dict[int, list[tuple[date, int]]] = {d.pk: [] for d in late}
+    rates = None
+    if late:
+        from antt.violations.models import FinePayment
+
+        rows = (
+            FinePayment.objects.filter(decision__in=[d.pk for d in late])
+            .order_by("received_at")
+            .values_list("decision_id", "received_at", "fine_part")
+        )
+        for decision_id, at, fine in rows:
+            paid[decision_id].append((calendar.local(at).date(), int(fine)))
+        start = min(d.payment_due_on for d in late) + timedelta(days=1)
+        rates = _rates("surcharge_per_100000_per_day", start, on)
+    # a decision not late owes no surcharge: `surcharge` returns before reading either
+    return {d.pk: amount_due_on(d, on, payments=paid.get(d.pk, []), rates=rates) for d in decisions}

@@ -887,7 +887,7 @@ def decision_issue(
     Checks, in this order, with nothing written on a refusal: the records (visible, still
     open, one violator, the deadline of Art. 66 not passed), each line against its range and
     circumstances (`rules.fine_for`), the suspension months, and the issuer's authority on the
-    day of issue (`rules.check_authority`: per behaviour, Art. 52(1)). A repeated call with the
+    day of issue (`rules.check_authority`: per behaviour, Art. 52(2)). A repeated call with the
     same `idempotency_key` in the same unit returns the decision already issued.
     """
     _require(officer, "violation.decide")

@@ -181,7 +181,10 @@ def suspension_csv(request):
             raise PermissionDenied("Vai trò của bạn không được xem sổ theo dõi tước giấy phép.")
         caller = request.user
     since_text = request.GET.get("since", "")
-    since = parse_datetime(since_text) if since_text and "\x00" not in since_text else None
+    try:
+        since = parse_datetime(since_text) if since_text and "\x00" not in since_text else None
+    except ValueError:  # well formed but not a date, e.g. month 13
+        since = None
     if since_text and since is None:
         return HttpResponse(
             "Tham số since không đúng định dạng ISO 8601.", status=400, content_type="text/plain; charset=utf-8"

@@ -33,6 +33,7 @@ from antt.violations.api_public import (
     find_by_plate,
     lookup_rate,
     qr_payload,
+    summaries,
     summary,
 )
 from antt.violations.models import PenaltyDecision
@@ -119,7 +120,7 @@ def lookup(request):
     except ValueError as exc:  # a malformed plate, in Vietnamese
         form.add_error("plate", str(exc))
         return render(request, TEMPLATE, _context(plate_form=form, mode="plate"), status=400)
-    items = [_with_money(summary(d, today)) for d in decisions]
+    items = [_with_money(item) for item in summaries(decisions, today)]
     context = _context(
         plate_form=PlateForm(initial={"plate": form.cleaned_data["plate"]}),
         mode="plate",
