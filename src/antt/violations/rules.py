@@ -80,6 +80,14 @@ PARAMETERS: dict[str, tuple[str, str]] = {
     "spot_fine_max_organisation": ("đồng", "Mức phạt tiền tối đa xử phạt không lập biên bản với tổ chức (Điều 56)"),
     "suspension_min_months": ("tháng", "Thời hạn tước quyền sử dụng giấy phép tối thiểu (Điều 25)"),
     "suspension_max_months": ("tháng", "Thời hạn tước quyền sử dụng giấy phép tối đa (Điều 25)"),
+    "instalment_min_fine_person": ("đồng", "Mức phạt tối thiểu để được nộp phạt nhiều lần, cá nhân (Điều 79 khoản 1)"),
+    "instalment_min_fine_organisation": (
+        "đồng",
+        "Mức phạt tối thiểu để được nộp phạt nhiều lần, tổ chức (Điều 79 khoản 1)",
+    ),
+    "instalment_max_months": ("tháng", "Thời hạn nộp tiền phạt nhiều lần (Điều 79 khoản 2)"),
+    "instalment_max_count": ("lần", "Số lần nộp tiền phạt tối đa (Điều 79 khoản 2)"),
+    "instalment_first_percent": ("%", "Lần nộp đầu tối thiểu, phần trăm tổng tiền phạt (Điều 79 khoản 2)"),
     "due_soon_days": (
         "ngày",
         "Số ngày trước hạn để cảnh báo sắp đến hạn (quy ước nội bộ, không phải quy định pháp luật)",
@@ -298,12 +306,15 @@ def fine_field(code: str, on: date | datetime) -> FineField:
 def power_limit(power: Power, fine_field_code: str, subject: str, on: date | datetime) -> int:
     """The largest fine the title may impose in the field: its percent of the field's maximum
     (Luật XLVPHC Art. 24 for the maximum; the organisation's maximum for an organisation),
-    capped by the title's absolute amount when the rule in force has one. Rounded down."""
+    capped by the title's absolute amount when the rule in force has one (scaled for an
+    organisation as the field's maxima are: twice, Art. 24(2), read from the data). Rounded down."""
     row = fine_field(fine_field_code, on)
     field_max = row.organisation_max if subject == Subject.ORGANISATION else row.individual_max
     limit = int((Decimal(field_max) * power.percent / 100).to_integral_value(rounding=ROUND_DOWN))
     if power.cap_amount is not None:
-        cap = power.cap_amount * 2 if subject == Subject.ORGANISATION else power.cap_amount
+        cap = power.cap_amount
+        if subject == Subject.ORGANISATION and row.individual_max:
+            cap = cap * row.organisation_max // row.individual_max
         limit = min(limit, int(cap))
     return limit
 
@@ -414,6 +425,47 @@ def spot_fine_limit(subject: str, on: date | datetime) -> int:
     """The largest fine without a record (Luật XLVPHC Art. 56(1))."""
     key = "spot_fine_max_organisation" if subject == Subject.ORGANISATION else "spot_fine_max_person"
     return parameter(key, _day(on))
+
+
+def instalments_check(subject: str, total_fine: int, on: date | datetime) -> None:
+    """Paying in instalments needs a fine of at least the Art. 79(1) amount (ViolationError 422)."""
+    key = "instalment_min_fine_organisation" if subject == Subject.ORGANISATION else "instalment_min_fine_person"
+    minimum = parameter(key, _day(on))
+    if total_fine < minimum:
+        who = "tổ chức" if subject == Subject.ORGANISATION else "cá nhân"
+        raise ViolationError(
+            f"Chỉ được nộp tiền phạt nhiều lần khi {who} bị phạt từ {format_vnd(minimum)} trở lên "
+            "(khoản 1 Điều 79 Luật Xử lý vi phạm hành chính).",
+            422,
+        )
+
+
+def instalment_payment_check(decision, *, amount: int, total_due: int, earlier_payments: int, on: date) -> None:
+    """A payment short of everything due, on a decision that allows instalments (Art. 79(2)): the
+    first at least the set share of the fine, at most the set number of payments (the last one
+    settles everything), all within the set months from the decision."""
+    count = parameter("instalment_max_count", on)
+    if earlier_payments + 1 >= count:
+        raise ViolationError(
+            f"Đây là lần nộp thứ {earlier_payments + 1}: phải nộp đủ số còn lại {format_vnd(total_due)} "
+            f"(nộp tiền phạt nhiều lần không quá {count} lần, khoản 2 Điều 79).",
+            422,
+        )
+    months = parameter("instalment_max_months", on)
+    start = decision.delivered_on or decision.issued_on
+    if on > start + relativedelta(months=months):
+        raise ViolationError(
+            f"Đã quá {months} tháng nộp tiền phạt nhiều lần: phải nộp đủ {format_vnd(total_due)} (khoản 2 Điều 79).",
+            422,
+        )
+    if earlier_payments == 0:
+        percent = parameter("instalment_first_percent", on)
+        first = -(-int(decision.total_fine) * percent // 100)  # rounded up to the đồng
+        if amount < first:
+            raise ViolationError(
+                f"Lần nộp đầu phải từ {percent}% tổng tiền phạt, tức ít nhất {format_vnd(first)} (khoản 2 Điều 79).",
+                422,
+            )
 
 
 # --- money due ------------------------------------------------------------------------------

@@ -762,6 +762,8 @@ def _issue(
     number = f"{seq}/QĐ-XPHC/{code}/{issued_on.year}"
     warning_only = all(line.warning for line in lines)
     total = sum(line.fine.amount for line in lines)
+    if instalments_allowed and not warning_only:
+        rules.instalments_check(violator_values["violator_kind"], total, issued_on)
     top = max(lines, key=lambda line: line.fine.amount)
     if case is None:
         case = _new_case(unit, violated_at.date(), area, lines[0].behaviour.short_name, number)
@@ -1237,7 +1239,15 @@ def payment_record(
         if on < locked.issued_on:
             raise ViolationError("Ngày nộp tiền không được trước ngày ra quyết định.", 400)
         fine_due, surcharge_due, total = rules.amount_due_on(locked, on)
-        if amount != total and not (locked.instalments_allowed and amount < total):
+        if locked.instalments_allowed and amount < total:
+            rules.instalment_payment_check(
+                locked,
+                amount=amount,
+                total_due=total,
+                earlier_payments=FinePayment.objects.filter(decision=locked).count(),
+                on=on,
+            )
+        elif amount != total:
             detail = f"tiền phạt {format_vnd(fine_due)}"
             if surcharge_due:
                 detail += f" và tiền chậm nộp {format_vnd(surcharge_due)}"

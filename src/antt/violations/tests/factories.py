@@ -72,6 +72,11 @@ PARAMETER_VALUES = {
     "suspension_min_months": 1,
     "suspension_max_months": 24,
     "due_soon_days": 2,
+    "instalment_min_fine_person": 15_000_000,
+    "instalment_min_fine_organisation": 150_000_000,
+    "instalment_max_months": 6,
+    "instalment_max_count": 3,
+    "instalment_first_percent": 40,
 }
 
 HELMET = "t168:helmet"

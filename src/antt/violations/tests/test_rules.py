@@ -331,15 +331,17 @@ def test_no_surcharge_before_delivery_or_on_a_warning(w):
 
 
 def test_a_partial_payment_lowers_the_base_from_the_next_day(w):
-    # given a 5.000.000 đ decision (red light) payable in instalments, due Friday 20/03/2026
+    # given a 5.000.000 đ decision (red light) due Friday 20/03/2026, payable in instalments (set
+    # directly: Art. 79's minimum fine is tested in test_services; here only the base matters)
     record = make_record(w, behaviour_codes=[RED_LIGHT])
     decision = make_decision(
         w,
         record=record,
         issued_at=VIOLATED_AT.replace(hour=11),
         delivered_on=date(2026, 3, 10),
-        instalments_allowed=True,
     )
+    PenaltyDecision.objects.filter(pk=decision.pk).update(instalments_allowed=True)
+    decision.refresh_from_db()
     assert decision.payment_due_on == date(2026, 3, 20)
     # when 2.000.000 đ is paid on 22/03 (two days late: 2.500 đ a day so far)
     payment, _ = payment_record(

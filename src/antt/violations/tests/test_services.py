@@ -482,16 +482,43 @@ def test_a_late_payment_must_include_the_surcharge(w):
 
 
 def test_a_partial_payment_only_when_instalments_are_allowed(w):
-    decision = _issue(w, make_record(w, behaviour_codes=[RED_LIGHT]))  # 5.000.000 đ
+    # given a 35.000.000 đ decision of the province (paid at its desk) without instalments: a
+    # partial payment is refused
+    licence = {"kind": "driving", "number": "380123456789", "class": "B"}
+    decision = _issue(w, make_record(w, behaviour_codes=[ALCOHOL_CAR]), officer=w.director, licence=licence)
     with pytest.raises(ViolationError, match="không khớp"):
-        _pay(w, decision, 2_000_000)
-    allowed = _issue(w, make_record(w, behaviour_codes=[RED_LIGHT]), instalments_allowed=True)
-    _pay(w, allowed, 2_000_000)
+        _pay(w, decision, 20_000_000, officer=w.director)
+    # when instalments are allowed (Art. 79: fine >= 15.000.000 đ, <= 3 payments, first >= 40%)
+    allowed = _issue(
+        w,
+        make_record(w, behaviour_codes=[ALCOHOL_CAR]),
+        officer=w.director,
+        licence=licence,
+        instalments_allowed=True,
+    )
+    with pytest.raises(ViolationError, match="ít nhất 14.000.000 đ"):
+        _pay(w, allowed, 10_000_000, officer=w.director)
+    _pay(w, allowed, 14_000_000, officer=w.director)
     allowed.refresh_from_db()
-    assert allowed.status == S.PARTLY_PAID and allowed.amount_paid == 2_000_000
-    _pay(w, allowed, 3_000_000, on=date(2026, 3, 13))
+    assert allowed.status == S.PARTLY_PAID and allowed.amount_paid == 14_000_000
+    _pay(w, allowed, 11_000_000, on=date(2026, 3, 13), officer=w.director)
     allowed.refresh_from_db()
-    assert allowed.status == S.PAID
+    # then the third payment must settle everything
+    with pytest.raises(ViolationError, match="lần nộp thứ 3"):
+        _pay(w, allowed, 5_000_000, on=date(2026, 3, 16), officer=w.director)
+    allowed.refresh_from_db()
+    _pay(w, allowed, 10_000_000, on=date(2026, 3, 16), officer=w.director)
+    allowed.refresh_from_db()
+    assert allowed.status == S.PAID and FinePayment.objects.filter(decision=allowed).count() == 3
+
+
+def test_instalments_are_refused_below_the_legal_minimum_fine(w):
+    # given a 5.000.000 đ fine: Art. 79 allows instalments from 15.000.000 đ for a person
+    with pytest.raises(ViolationError, match="từ 15.000.000 đ trở lên") as refused:
+        _issue(w, make_record(w, behaviour_codes=[RED_LIGHT]), instalments_allowed=True)
+    # then nothing was issued
+    assert refused.value.status == 422
+    assert not PenaltyDecision.objects.filter(instalments_allowed=True).exists()
 
 
 def test_a_counter_payment_needs_the_pay_capability_and_the_unit(w):
