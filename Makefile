@@ -27,8 +27,12 @@ demo: migrate
 	$(PY) manage.py generate_dossiers --months 2 --if-empty
 	$(PY) manage.py generate_violations --decisions 20000 --if-empty
 
+# The task worker runs beside the server (imports, exports, notifications) and stops with it.
 run: demo
-	ANTT_REQUIRE_2FA=$${ANTT_REQUIRE_2FA:-0} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	export ANTT_REQUIRE_2FA=$${ANTT_REQUIRE_2FA:-0}; \
+	$(PY) manage.py db_worker --interval 1 -v 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench
