@@ -98,6 +98,10 @@ def test_violation_staff_pages_fit_a_phone_and_pass_axe(live_server, browser, w)
     visit(officer, "record-detail", f"/vi-pham/bien-ban/{open_record.pk}/")
     visit(head, "decision-form", f"/vi-pham/quyet-dinh/moi/?bien_ban={open_record.pk}")
     visit(officer, "decision-spot", "/vi-pham/quyet-dinh/tai-cho/")
+    officer.locator("#behaviour-search").press_sequentially("di bo")  # searched within a person's limit
+    officer.locator("#behaviour-results input[type=radio]").first.check()
+    assert officer.locator("#behaviour-picked input:checked").count() == 1
+    found.extend(problems_of(officer, "decision-spot-search"))
     visit(head, "decision-list", "/vi-pham/quyet-dinh/")
     visit(head, "decision-detail", f"/vi-pham/quyet-dinh/{decided.pk}/")
     visit(director, "decision-detail-suspension", f"/vi-pham/quyet-dinh/{suspended.pk}/")

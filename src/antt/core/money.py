@@ -69,7 +69,13 @@ def money_in_words(amount: int) -> str:
     return text[0].upper() + text[1:]
 
 
-def format_vnd(amount: int) -> str:
-    """1500000 -> "1.500.000 đ" (dots between thousands, as Vietnamese forms write it)."""
+NBSP = "\u00a0"
+
+
+def format_vnd(amount: int, *, sep: str = " ") -> str:
+    """1500000 -> "1.500.000 đ" (dots between thousands, as Vietnamese forms write it).
+
+    Web pages pass `sep=NBSP` so that a narrow screen never wraps "đ" onto its own line; PDFs
+    and spreadsheets keep the plain space (their text is compared by the printing tests)."""
     sign = "-" if amount < 0 else ""
-    return f"{sign}{abs(int(amount)):,}".replace(",", ".") + " đ"
+    return f"{sign}{abs(int(amount)):,}".replace(",", ".") + sep + "đ"

@@ -252,7 +252,7 @@ _LOOKUP_DOC = {
                     "plate": {"summary": "Theo biển số", "value": {"plate": "36A-123.45"}},
                     "decision": {
                         "summary": "Theo số quyết định",
-                        "value": {"decision_number": "15/QĐ-XPHC", "id_last_digits": "1234"},
+                        "value": {"decision_number": "15/QĐ-XPHC/CAX14797/2026", "id_last_digits": "1234"},
                     },
                 },
             }

@@ -44,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import math
 import random
+import re
 import secrets
 import time as clock
 from bisect import bisect_right
@@ -274,6 +275,21 @@ class _Behaviour:
     valid_from: date
     valid_to: date | None
     weight: float
+    vehicle: str | None = None  # the vehicle its text names (`vehicle_of`), None: any
+
+
+def vehicle_of(text: str) -> str | None:
+    """The vehicle a traffic behaviour is about, read from its name (the catalogue has no such
+    field): "Mô tô: không đội mũ bảo hiểm" a motorbike, "Xe tải: chở quá tải" a car, "xe đạp"
+    a bicycle; None when the name names none. A demo heuristic, not a legal reading."""
+    folded = f" {fold(text)} "
+    if re.search(r"\b(mo to|xe may|gan may)\b", folded):
+        return VehicleKind.MOTORBIKE
+    if re.search(r"\b(o to|xe tai|xe khach|romoc|ro moc)\b", folded):
+        return VehicleKind.CAR
+    if re.search(r"\bxe dap\b", folded):
+        return VehicleKind.BICYCLE
+    return None
 
 
 class _Catalogue:
@@ -307,6 +323,7 @@ class _Catalogue:
                     valid_to=b.valid_to,
                     # Cheap behaviours are the common ones (helmets, papers, parking): an assumption.
                     weight=1 / math.sqrt(max((b.fine_min + b.fine_max) / 2, 50_000)),
+                    vehicle=vehicle_of(b.short_name or b.description) if b.vehicle_related else None,
                 )
             )
         self.by_group = dict(by_group)
@@ -413,14 +430,18 @@ class _World:
             return self.departments[dept[0]]
         return self.communes[bisect_right(self.commune_cum, rng.random() * self.commune_cum[-1])]
 
-    def place(self, unit: Unit, rng: random.Random) -> tuple[int | None, str]:
+    def place(self, unit: Unit, rng: random.Random, *, with_area: bool = True) -> tuple[int | None, str]:
+        """(area id, address). A violation's place keeps its commune in `area` (the pages show
+        both), so its address is the street only (`with_area=False`); a residence address is
+        written in full."""
         if unit.level == Unit.Level.COMMUNE and unit.area_id:
             area_id, area_name = unit.area_id, unit.area.name
         elif self.areas:
             area_id, area_name = self.areas[int(rng.random() * len(self.areas))]
         else:
             return None, f"{rng.choice(STREETS)}, tỉnh Thanh Hóa"
-        return area_id, f"{rng.randint(1, 400)} {rng.choice(STREETS)}, {area_name}, tỉnh Thanh Hóa"
+        street = f"{rng.randint(1, 400)} {rng.choice(STREETS)}"
+        return area_id, f"{street}, {area_name}, tỉnh Thanh Hóa" if with_area else street
 
 
 # --- people, organisations, plates ---------------------------------------------------------------
@@ -530,10 +551,11 @@ class _People:
         return v
 
 
-def plate(rng: random.Random) -> tuple[str, str, str]:
+def plate(rng: random.Random, kind: str | None = None) -> tuple[str, str, str]:
     """(vehicle kind, normalised, display) in the formats of Thông tư 79/2024/TT-BCA: cars
-    "36A-123.45" (older "36A-1234"), motorbikes "36-B1 123.45"; locality 36 is Thanh Hóa."""
-    kind = _pick(rng, [k for k, _ in VEHICLES], _VEHICLE_CUM)
+    "36A-123.45" (older "36A-1234"), motorbikes "36-B1 123.45"; locality 36 is Thanh Hóa.
+    The kind is drawn from `VEHICLES` unless given."""
+    kind = kind or _pick(rng, [k for k, _ in VEHICLES], _VEHICLE_CUM)
     locality = "36" if rng.random() >= P_OTHER_PROVINCE else rng.choice(OTHER_PROVINCE_CODES)
     if kind in (VehicleKind.CAR, VehicleKind.SPECIALISED):
         series = rng.choice(CAR_SERIES)
@@ -892,7 +914,7 @@ class DemoGenerator:
         rng = self.rng
         seed = SEED_2019.get(code)
         unit = self.world.unit_for(code, rng)
-        area_id, address = self.world.place(unit, rng)
+        area_id, address = self.world.place(unit, rng, with_area=False)
         violated_at = self._moment(day, rng)
         (case_id,) = self._ids(ViolationCase, 1)
         summary.cases += 1
@@ -978,6 +1000,9 @@ class DemoGenerator:
         summary.per_status[status] = summary.per_status.get(status, 0) + 1
 
         vehicle_kind, plate_n, plate_d = main.plate if (code == TRAFFIC and main.plate) else ("", "", "")
+        if code == TRAFFIC and behaviour is not None and behaviour.vehicle and behaviour.vehicle != vehicle_kind:
+            # the behaviour names the vehicle ("Ô tô: ..." is never written on a motorbike)
+            vehicle_kind, plate_n, plate_d = plate(rng, behaviour.vehicle)
         officer_id, officer_name = self.world.officer(unit, rng)
         issuer_title = _issuer_title(unit, total, spot_limit)
         violator = self._violator_columns(main)
@@ -1109,18 +1134,22 @@ class DemoGenerator:
                 vehicle_kind,
                 plate_n,
                 status,
+                organisation=organisation,
             )
         if suspended:
             start = delivered_on or issued_on
+            # only a person holds a driving licence; an organisation loses a permit (its number
+            # is a demo one, "MH-GP-<id>")
+            driving = code == TRAFFIC and not organisation
             self.t["suspension"].rows.append(
                 (
                     unit.pk,
                     decision_id,
-                    LicenceSuspension.Kind.DRIVING if code == TRAFFIC else LicenceSuspension.Kind.PERMIT,
-                    main.licence or f"{PREFIX}{decision_id}",
-                    rng.choice(LICENCE_CLASSES.get(vehicle_kind, ["B"])) if code == TRAFFIC else "",
+                    LicenceSuspension.Kind.DRIVING if driving else LicenceSuspension.Kind.PERMIT,
+                    (main.licence if driving else "") or f"{PREFIX}GP-{decision_id}",
+                    rng.choice(LICENCE_CLASSES.get(vehicle_kind, ["B"])) if driving else "",
                     main.name,
-                    main.id_number,
+                    main.tax_code if organisation else main.id_number,
                     months,
                     self.d(start),
                     self.d(_add_months(start, months) - timedelta(days=1)),
@@ -1177,9 +1206,13 @@ class DemoGenerator:
             v.representative,
         )
 
-    def _seized(self, rng, unit, code, record_id, decision_id, at, officer_id, vehicle_kind, plate_n, status):
+    def _seized(
+        self, rng, unit, code, record_id, decision_id, at, officer_id, vehicle_kind, plate_n, status, *, organisation
+    ):
         if code == TRAFFIC:
             kind, _, what = SEIZED_TRAFFIC[bisect_right(_SEIZED_CUM, rng.random() * _SEIZED_CUM[-1])]
+            if kind == SeizedItem.Kind.LICENCE and organisation:  # an organisation holds no driving licence
+                kind, what = SeizedItem.Kind.DOCUMENT, "Giấy chứng nhận đăng ký xe"
             if kind == SeizedItem.Kind.VEHICLE and vehicle_kind == VehicleKind.CAR:
                 what = "Xe ô tô"
             elif kind == SeizedItem.Kind.VEHICLE and vehicle_kind == VehicleKind.BICYCLE:

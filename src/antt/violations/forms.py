@@ -241,7 +241,10 @@ class RecordForm(ViolatorForm):
         self.fields["behaviours"].error_messages.update(
             {
                 "required": "Chọn ít nhất một hành vi vi phạm (gõ vài chữ để tìm trong danh mục).",
-                "invalid_choice": "Hành vi %(value)s không có trong danh mục áp dụng vào ngày vi phạm.",
+                "invalid_choice": (
+                    "Hành vi %(value)s không được xử phạt không lập biên bản đối với đối tượng đã chọn vào ngày "
+                    "vi phạm (không có hiệu lực, hoặc mức phạt tối thiểu vượt giới hạn của Điều 56)."
+                ),
             }
         )
         self._violator_messages()
@@ -375,7 +378,10 @@ class NoteForm(forms.Form):
 
 class LineForm(forms.Form):
     """The fine for one behaviour: circumstances, amount (empty = the legal default), warning,
-    suspension months. Prefix `l<N>`; the behaviour code travels in a hidden field."""
+    suspension months. Prefix `l<N>`; the behaviour code travels in a hidden field.
+
+    The Behaviour itself is `self.rule`, not `self.behaviour`: in a template `lf.behaviour`
+    resolves to the bound hidden field (a form's `__getitem__` wins over its attributes)."""
 
     behaviour = forms.CharField(widget=forms.HiddenInput, max_length=60)
     mitigating = forms.MultipleChoiceField(
@@ -398,7 +404,7 @@ class LineForm(forms.Form):
 
     def __init__(self, *args, behaviour=None, mitigating=(), aggravating=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.behaviour = behaviour
+        self.rule = behaviour
         self.fields["mitigating"].choices = [(c.code, c.text) for c in mitigating]
         self.fields["aggravating"].choices = [(c.code, c.text) for c in aggravating]
         if behaviour is not None:
@@ -427,7 +433,7 @@ class LineForm(forms.Form):
 
     def clean_behaviour(self):
         code = self.cleaned_data["behaviour"]
-        if self.behaviour is not None and code != self.behaviour.code:
+        if self.rule is not None and code != self.rule.code:
             raise forms.ValidationError("Hành vi không khớp với biên bản.")
         return code
 
@@ -534,7 +540,10 @@ class SpotDecisionForm(ViolatorForm):
         self.fields["behaviour"].error_messages.update(
             {
                 "required": "Chọn hành vi vi phạm.",
-                "invalid_choice": "Hành vi %(value)s không có trong danh mục áp dụng vào ngày vi phạm.",
+                "invalid_choice": (
+                    "Hành vi %(value)s không được xử phạt không lập biên bản đối với đối tượng đã chọn vào ngày "
+                    "vi phạm (không có hiệu lực, hoặc mức phạt tối thiểu vượt giới hạn của Điều 56)."
+                ),
             }
         )
         self.fields["address"].error_messages["required"] = "Vui lòng nhập địa điểm vi phạm."

@@ -94,6 +94,10 @@ class Column:
     example: str
 
 
+# The example row's unit: Công an phường Hạc Thành as `org.loaders.load_units` names it (the
+# police of current commune code 14797), so the template imports as it is on a demo install.
+EXAMPLE_UNIT = "ca-xa-14797"
+
 COLUMNS: tuple[Column, ...] = (
     Column(
         "ma_vu_viec",
@@ -121,7 +125,7 @@ COLUMNS: tuple[Column, ...] = (
         "Đơn vị",
         True,
         "Mã nội bộ (slug) hoặc mã định danh điện tử của đơn vị ra quyết định.",
-        "ca-phuong-hac-thanh",
+        EXAMPLE_UNIT,
     ),
     Column(
         "doi_tuong",

@@ -27,7 +27,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import QuerySet
+from django.db.models import BigIntegerField, Case, F, Q, QuerySet, When
 
 from antt.core import calendar
 from antt.core.money import format_vnd
@@ -425,6 +425,27 @@ def spot_fine_limit(subject: str, on: date | datetime) -> int:
     """The largest fine without a record (Luật XLVPHC Art. 56(1))."""
     key = "spot_fine_max_organisation" if subject == Subject.ORGANISATION else "spot_fine_max_person"
     return parameter(key, _day(on))
+
+
+def spot_behaviours(day: date | datetime, subject: str) -> QuerySet[Behaviour]:
+    """The behaviours in force on `day` that a decision without a record may cover for `subject`
+    (Luật XLVPHC Art. 56(1): a warning, or a fine up to `spot_fine_limit` of that subject on that
+    day, as the dated parameters say): those that allow a warning, and those whose minimum fine
+    for that subject (`fine_range`) is within the limit. The organisation's minimum is its own
+    when the decree gives both ends of an organisation range, else the individual's times the
+    decree's multiplier."""
+    limit = spot_fine_limit(subject, day)
+    qs = behaviours_on(day)
+    if subject != Subject.ORGANISATION:
+        return qs.filter(Q(fine_min__lte=limit) | Q(warning_allowed=True))
+    own_range = Q(organisation_fine_min__isnull=False, organisation_fine_max__isnull=False)
+    return qs.alias(
+        subject_min=Case(
+            When(own_range, then=F("organisation_fine_min")),
+            default=F("fine_min") * F("decree__organisation_multiplier"),
+            output_field=BigIntegerField(),
+        )
+    ).filter(Q(subject_min__lte=limit) | Q(warning_allowed=True))
 
 
 def instalments_check(subject: str, total_fine: int, on: date | datetime) -> None:

@@ -14,8 +14,9 @@ Numbers (gap-free, `core.sequences`, per numbering code and year):
 * decision  `<seq>/QĐ-XPHC/<code>/<yyyy>`  e.g. `123/QĐ-XPHC/H56.14.01/2026`
 * receipt   `<seq:07d>/BL/<code>/<yyyy>`   counter payments only
 
-`<code>` is the unit's own electronic agency code (Quyết định 20/2020/QĐ-TTg), or `DV<id>` when
-it has none (or a long one), which keeps every number unique across the province while the
+`<code>` is the unit's own electronic agency code (Quyết định 20/2020/QĐ-TTg), else a short code
+read from the unit's slug (`CAX14797` for `ca-xa-14797`, see `numbering_code`), else `DV<id>`;
+each code has its own counter, which keeps every number unique across the province while the
 printed form shows "Số: 123/QĐ-XPHC" under the unit's name, as the forms of Nghị định
 118/2021/NĐ-CP do. The payment reference that goes into a bank transfer note is "VP" and ten
 random base-32 characters (A–Z, 2–7): short, unambiguous, no personal data.
@@ -99,10 +100,33 @@ def _require(officer, capability: str) -> None:
         raise ViolationError("Tài khoản của bạn chưa thuộc đơn vị nào.", 403)
 
 
+# `org.loaders.load_units` names the police units after their administrative area's code; these
+# prefixes become short letters so that "ca-xa-14797" (Công an phường Hạc Thành) numbers its
+# papers ".../CAX14797/2026". Longer prefixes first: "ca-xa-cu-" is a commune before 2025.
+_SLUG_PREFIXES = (("ca-xa-cu-", "CAXC"), ("ca-xa-", "CAX"), ("ca-huyen-", "CAH"))
+_SLUG_CODE_MAX = 12
+
+
 def numbering_code(unit: Unit) -> str:
-    """The unit part of record, decision and receipt numbers (see the module docstring)."""
+    """The unit part of record, decision and receipt numbers (see the module docstring).
+
+    The unit's electronic agency code when it has a usable one; else a code read from its slug
+    (`Unit.slug` is unique and does not change): the loader's prefixes shortened as in
+    `_SLUG_PREFIXES`, any other slug upper-cased without its hyphens ("pc08" -> "PC08",
+    "ca-tinh" -> "CATINH"); `DV<id>` when that is longer than 12 characters or empty. Numbers
+    stay unique whatever the code: each code has its own gap-free counter per year."""
     code = (unit.agency_code or "").strip()
-    return code if code and len(code) <= 16 and re.fullmatch(r"[A-Za-z0-9.]+", code) else f"DV{unit.pk}"
+    if code and len(code) <= 16 and re.fullmatch(r"[A-Za-z0-9.]+", code):
+        return code
+    slug = (unit.slug or "").lower()
+    for prefix, letters in _SLUG_PREFIXES:
+        if slug.startswith(prefix):
+            slug = letters + slug[len(prefix) :]
+            break
+    derived = re.sub(r"[^A-Za-z0-9]", "", slug).upper()
+    if derived and len(derived) <= _SLUG_CODE_MAX and not re.fullmatch(r"DV[0-9]+", derived):
+        return derived
+    return f"DV{unit.pk}"
 
 
 def _aware(value, name: str) -> datetime:

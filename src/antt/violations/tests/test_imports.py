@@ -404,7 +404,7 @@ def test_the_example_row_of_the_template_is_valid_and_the_stored_template_is_cur
     from pathlib import Path
 
     # given a unit with the example's code
-    make_unit("Công an phường (ví dụ)", parent=w.commune, slug="ca-phuong-hac-thanh")
+    make_unit("Công an phường (ví dụ)", parent=w.commune, slug=imports.EXAMPLE_UNIT)
     stored = Path(imports.__file__).parent / "data" / "import-template.csv"
 
     # when the template is imported as downloaded

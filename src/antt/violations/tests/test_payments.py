@@ -215,7 +215,7 @@ def test_demo_bank_shows_what_the_qr_says_and_pays_it(w):
     page = client.get(url)
     assert page.status_code == 200
     text = page.content.decode()
-    assert "500.000 đ" in text and decision.payment_reference in text
+    assert "500.000\u00a0đ" in text and decision.payment_reference in text
     # when the payer confirms the transfer
     done = client.post(url, {"decision": "pay"})
     # then the signed confirmation went through the provider path and the decision is paid

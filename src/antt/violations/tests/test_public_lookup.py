@@ -166,7 +166,7 @@ def test_page_lookup_by_plate_shows_amount_qr_and_transfer_details(w):
     assert response.status_code == 200
     text = response.content.decode()
     assert decision.number in text
-    assert "500.000 đ" in text
+    assert "500.000\u00a0đ" in text
     assert decision.payment_reference in text
     assert reverse("violations:lookup-qr", args=[decision.token, "png"]) in text
     assert decision.payment_due_on.strftime("%d/%m/%Y") in text

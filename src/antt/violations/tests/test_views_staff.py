@@ -313,9 +313,9 @@ def test_the_decision_page_shows_the_range_the_default_and_the_issuers_limit(cli
     record = recent_record(w)
     as_user(client, w.officer)
     html = client.get(reverse("violations:decision-new"), {"bien_ban": record.pk}).content.decode()
-    assert "400.000 đ – 600.000 đ" in html  # the range
-    assert "500.000 đ" in html  # the mean, the legal default
-    assert "7.500.000 đ" in html  # 10% of the road field's 75.000.000 đ
+    assert "400.000\u00a0đ – 600.000\u00a0đ" in html  # the range
+    assert "500.000\u00a0đ" in html  # the mean, the legal default
+    assert "7.500.000\u00a0đ" in html  # 10% of the road field's 75.000.000 đ
     assert "Năm trăm nghìn đồng" in html
 
 
@@ -389,7 +389,7 @@ def test_the_live_calculation_follows_the_circumstances(client, w):
     as_user(client, w.chief)
     url = reverse("violations:decision-preview")
     two_mitigating = client.post(url, decision_post(record, **{"l0-mitigating": ["GN1", "GN2"]})).content.decode()
-    assert "400.000 đ" in two_mitigating and "Bốn trăm nghìn đồng" in two_mitigating
+    assert "400.000\u00a0đ" in two_mitigating and "Bốn trăm nghìn đồng" in two_mitigating
     assert PenaltyDecision.objects.count() == 0
 
 

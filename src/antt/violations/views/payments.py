@@ -27,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from antt.core.middleware import client_ip
-from antt.core.money import format_vnd
+from antt.core.money import NBSP, format_vnd
 from antt.core.vietqr import parse_payload
 from antt.org.otp import staff_gate, staff_required
 from antt.org.roles import can
@@ -57,7 +57,7 @@ def demo_bank(request, token: str):
         context["message"] = "Quyết định này không còn khoản nào phải nộp."
         return render(request, "violations/payments_demo_bank.html", context, status=409)
     scanned = parse_payload(qr_payload(decision, total))
-    context.update(scanned=scanned, amount=format_vnd(scanned["amount"]))
+    context.update(scanned=scanned, amount=format_vnd(scanned["amount"], sep=NBSP))
     if request.method == "GET":
         return render(request, "violations/payments_demo_bank.html", context)
     if request.POST.get("decision") != "pay":
@@ -126,7 +126,7 @@ def treasury_detail(request, pk: int):
         counts[line.result] += 1
     summary = [(label, counts[value], value) for value, label in TreasuryStatementLine.Result.choices]
     for line in lines:
-        line.amount_text = format_vnd(line.amount)
+        line.amount_text = format_vnd(line.amount, sep=NBSP)
     return render(
         request,
         "violations/payments_treasury_detail.html",

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from antt.core.money import format_vnd
+from antt.core.money import NBSP, format_vnd
 from antt.core.pdf import qr_png, qr_svg
 from antt.dossiers import ratelimit
 from antt.violations.api_public import (
@@ -60,7 +60,7 @@ class NumberForm(forms.Form):
     decision_number = forms.CharField(
         label="Số quyết định xử phạt",
         max_length=40,
-        help_text="In ở đầu quyết định, ví dụ 15/QĐ-XPHC.",
+        help_text="Ghi đủ số in ở đầu quyết định, ví dụ 15/QĐ-XPHC/CAX14797/2026.",
         error_messages={"required": "Vui lòng nhập số quyết định.", "max_length": "Số quyết định tối đa 40 ký tự."},
     )
     id_last_digits = forms.RegexField(
@@ -87,7 +87,10 @@ def _context(**extra) -> dict:
 
 def _with_money(item: dict) -> dict:
     """The public summary plus its amounts as Vietnamese text for the template."""
-    money = {k: format_vnd(item[k]) for k in ("total_fine", "amount_paid", "fine_due", "surcharge_due", "total_due")}
+    money = {
+        k: format_vnd(item[k], sep=NBSP)
+        for k in ("total_fine", "amount_paid", "fine_due", "surcharge_due", "total_due")
+    }
     return {**item, "money": money}
 
 

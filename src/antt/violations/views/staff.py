@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 
 from antt.core import audit
 from antt.core.models import AuditEvent
-from antt.core.money import format_vnd, money_in_words
+from antt.core.money import NBSP, format_vnd, money_in_words
 from antt.core.text import fold
 from antt.org.models import Unit
 from antt.org.otp import staff_required
@@ -152,11 +152,10 @@ def _circumstances(day) -> tuple[list[Circumstance], list[Circumstance]]:
     )
 
 
-def _behaviour_search(q: str, day, *, limit: int = SEARCH_LIMIT, max_fine_min: int | None = None):
-    """Behaviours in force on `day` matching the words of `q` without diacritics (or a code)."""
-    qs = rules.behaviours_on(day)
-    if max_fine_min is not None:
-        qs = qs.filter(fine_min__lte=max_fine_min)
+def _behaviour_search(q: str, day, *, limit: int = SEARCH_LIMIT, spot_subject: str | None = None):
+    """Behaviours in force on `day` matching the words of `q` without diacritics (or a code);
+    with `spot_subject`, only those a fine without a record may cover for that subject."""
+    qs = rules.behaviours_on(day) if spot_subject is None else _spot_catalogue(day, spot_subject)
     words = fold(q or "").split()[:8]
     if not words:
         return []
@@ -164,11 +163,14 @@ def _behaviour_search(q: str, day, *, limit: int = SEARCH_LIMIT, max_fine_min: i
     for word in words:
         cond &= Q(description_folded__contains=word)
     raw = (q or "").strip()
-    return list(qs.filter(cond | Q(code__iexact=raw) | Q(code__istartswith=raw)).order_by("decree", "article")[:limit])
+    found = list(qs.filter(cond | Q(code__iexact=raw) | Q(code__istartswith=raw)).order_by("decree", "article")[:limit])
+    for b in found:  # the range shown: the organisation's on the on-the-spot page for an organisation
+        b.range_min, b.range_max = rules.fine_range(b, spot_subject or Subject.PERSON)
+    return found
 
 
 def _behaviour_label(b) -> str:
-    return f"{b.short_name} — {b.provision} ({format_vnd(b.fine_min)} – {format_vnd(b.fine_max)})"
+    return f"{b.short_name} — {b.provision} ({format_vnd(b.fine_min, sep=NBSP)} – {format_vnd(b.fine_max, sep=NBSP)})"
 
 
 # --- records --------------------------------------------------------------------------------
@@ -332,13 +334,8 @@ def behaviour_search(request):
     chosen = set(request.GET.getlist("behaviours"))
     field = request.GET.get("field") or "behaviours"
     kind = "radio" if field == "behaviour" else "checkbox"
-    max_fine = None
-    if request.GET.get("spot") == "1":
-        try:
-            max_fine = rules.spot_fine_limit(Subject.PERSON, day) * 2
-        except Exception:  # noqa: BLE001
-            max_fine = None
-    results = [b for b in _behaviour_search(q, day, max_fine_min=max_fine) if b.code not in chosen]
+    spot_subject = _subject(request.GET.get("violator_kind")) if request.GET.get("spot") == "1" else None
+    results = [b for b in _behaviour_search(q, day, spot_subject=spot_subject) if b.code not in chosen]
     return render(
         request,
         "violations/staff_behaviour_results.html",
@@ -561,7 +558,7 @@ def _line_values_loose(line_forms) -> list[dict]:
         data = getattr(f, "cleaned_data", {}) or {}
         out.append(
             {
-                "behaviour_code": f.behaviour.code,
+                "behaviour_code": f.rule.code,
                 "mitigating": data.get("mitigating") or [],
                 "aggravating": data.get("aggravating") or [],
                 "amount": data.get("amount"),
@@ -584,6 +581,13 @@ def _decision_setup(request):
     return records, behaviours, first, day, mitigating, aggravating
 
 
+def _line_rows(line_forms, pv) -> list[tuple]:
+    """Each line form with its preview row, matched by behaviour code: every line form is shown,
+    with or without a row (the preview leaves out a line whose behaviour it does not know)."""
+    by_code = {row["behaviour"].code: row for row in (pv or {}).get("lines", [])}
+    return [(f, by_code.get(f.rule.code)) for f in line_forms]
+
+
 def _render_decision_form(request, records, behaviours, first, day, line_forms, form, pv, *, status=200):
     suspension = any("suspension_months" in f.fields for f in line_forms)
     return render(
@@ -594,7 +598,7 @@ def _render_decision_form(request, records, behaviours, first, day, line_forms, 
             "violator": _violator(first, _personal(request.user)),
             "subject": first.violator_kind,
             "day": day,
-            "rows": list(zip(line_forms, pv["lines"], strict=False)) if pv else [(f, None) for f in line_forms],
+            "rows": _line_rows(line_forms, pv),
             "line_forms": line_forms,
             "form": form,
             "pv": pv,
@@ -654,40 +658,67 @@ def decision_preview(request):
     return render(request, "violations/staff_decision_preview.html", {"pv": pv})
 
 
-def _spot_context(request, form, pv=None, results=()):
-    return {"form": form, "pv": pv, "limit": _spot_limit(form), "results": results}
+def _subject(value) -> str:
+    return Subject.ORGANISATION if value == Subject.ORGANISATION else Subject.PERSON
 
 
-def _spot_limit(form) -> int | None:
-    subject = (form.data.get("violator_kind") if form.is_bound else None) or Subject.PERSON
+def _spot_limit(subject: str, day) -> int | None:
     try:
-        return rules.spot_fine_limit(subject, _today())
-    except Exception:  # noqa: BLE001
+        return rules.spot_fine_limit(subject, day)
+    except Exception:  # noqa: BLE001 - no dated limit: the page says "mức luật định"
         return None
+
+
+def _spot_catalogue(day, subject: str):
+    """What a fine without a record may cover for `subject` on `day` (`rules.spot_behaviours`);
+    without a dated limit the whole catalogue (the service then refuses what is over the limit)."""
+    if _spot_limit(subject, day) is None:
+        return rules.behaviours_on(day)
+    return rules.spot_behaviours(day, subject)
+
+
+def _spot_context(form, *, subject, day, results=(), q="") -> dict:
+    """The page: the limit of the chosen subject on the violation day, the picked behaviour
+    (kept across a refused submit or a search without JavaScript) and the search results."""
+    code = form["behaviour"].value() if form.is_bound else None
+    picked = [(c, label) for c, label in form.fields["behaviour"].choices if c == code]
+    return {
+        "form": form,
+        "limit": _spot_limit(subject, day),
+        "subject": subject,
+        "picked": picked,
+        "results": [b for b in results if b.code != code],
+        "q": q,
+        "day": day,
+    }
 
 
 @staff_required
 def decision_spot(request):
-    """An on-the-spot fine without a record (Luật XLVPHC Art. 56), within its legal limit."""
+    """An on-the-spot fine without a record (Luật XLVPHC Art. 56), within its legal limit.
+
+    Only behaviours that allow a warning or whose minimum fine for the chosen subject (person or
+    organisation) is within that subject's limit on the violation day are offered and accepted
+    (`rules.spot_behaviours`); they are found with the record form's search (words without
+    diacritics)."""
     user = request.user
     _require(user, "violation.decide", "Vai trò của bạn không được ra quyết định xử phạt.")
     day = _record_day(request) if request.method == "POST" else _today()
+    subject = _subject(request.POST.get("violator_kind")) if request.method == "POST" else Subject.PERSON
     mitigating, aggravating = _circumstances(day)
-    try:
-        limit = rules.spot_fine_limit(Subject.ORGANISATION, day)
-    except Exception:  # noqa: BLE001
-        limit = None
-    catalogue = rules.behaviours_on(day)
-    if limit is not None:
-        catalogue = catalogue.filter(fine_min__lte=limit)
-    catalogue = list(catalogue.order_by("decree", "article", "clause", "point"))
+    catalogue = _spot_catalogue(day, subject).order_by("decree", "article", "clause", "point")
     choices = [(b.code, _behaviour_label(b)) for b in catalogue]
     kwargs = {"officer": user, "behaviour_choices": choices, "mitigating": mitigating, "aggravating": aggravating}
+    template = "violations/staff_decision_spot.html"
     if request.method != "POST":
-        return render(
-            request, "violations/staff_decision_spot.html", _spot_context(request, forms.SpotDecisionForm(**kwargs))
-        )
+        form = forms.SpotDecisionForm(**kwargs)
+        return render(request, template, _spot_context(form, subject=subject, day=day))
     form = forms.SpotDecisionForm(request.POST, **kwargs)
+    if "tim_hanh_vi" in request.POST:  # the search without JavaScript: show results, keep what was typed
+        q = request.POST.get("q_hanh_vi", "")[:100]
+        form._errors = ErrorDict()  # not submitted yet: no error marks
+        results = _behaviour_search(q, day, spot_subject=subject)
+        return render(request, template, _spot_context(form, subject=subject, day=day, results=results, q=q))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -704,13 +735,12 @@ def decision_spot(request):
         except ViolationError as exc:
             form.add_error(None, exc.message)
             messages.error(request, "Chưa ra quyết định: " + exc.message)
-            return render(
-                request, "violations/staff_decision_spot.html", _spot_context(request, form), status=_status(exc)
-            )
+            context = _spot_context(form, subject=subject, day=day)
+            return render(request, template, context, status=_status(exc))
         messages.success(request, f"Đã ra quyết định xử phạt không lập biên bản số {decision.number}.")
         return redirect(reverse("violations:decision-detail", args=[decision.pk]) + "?moi=1")
     messages.error(request, "Chưa ra quyết định: vui lòng sửa các mục được đánh dấu.")
-    return render(request, "violations/staff_decision_spot.html", _spot_context(request, form), status=400)
+    return render(request, template, _spot_context(form, subject=subject, day=day), status=400)
 
 
 # --- decisions: list and detail -------------------------------------------------------------
@@ -803,6 +833,7 @@ def _qr(decision, fine_due: int, total_due: int) -> dict | None:
             "payload": payload,
             "image": segno.make(payload, error="m").png_data_uri(scale=5, border=2),
             "bank_bin": vietqr.fine_bank_bin(),
+            "bank_name": vietqr.fine_bank_name(),
             "account": vietqr.fine_account(),
             "account_name": vietqr.fine_account_name(),
             "demo": vietqr.is_demo_account(),
@@ -813,6 +844,9 @@ def _qr(decision, fine_due: int, total_due: int) -> dict | None:
         return None
 
 
+# A label for every action a `DecisionEvent` may carry: the workflow's actions
+# (`violations.workflow.TRANSITIONS`), "issue" and "seize" written by `services`, and the
+# status names older demo data wrote as actions (`demo.py` now writes the workflow's actions).
 EVENT_LABELS = {
     "issue": "Ra quyết định",
     "issued": "Ra quyết định",
@@ -821,12 +855,17 @@ EVENT_LABELS = {
     "pay": "Nộp tiền phạt",
     "payment": "Nộp tiền phạt",
     "paid": "Nộp tiền phạt",
+    "partly_paid": "Nộp một phần tiền phạt",
     "appeal": "Khiếu nại, khởi kiện",
-    "enforce": "Cưỡng chế thi hành",
-    "cancel": "Hủy quyết định",
-    "mark_late": "Quá hạn nộp phạt",
+    "appealed": "Khiếu nại, khởi kiện",
     "close_appeal": "Kết thúc khiếu nại, khởi kiện",
+    "enforce": "Cưỡng chế thi hành",
+    "enforced": "Cưỡng chế thi hành",
+    "cancel": "Hủy quyết định",
+    "cancelled": "Hủy quyết định",
+    "mark_late": "Quá hạn nộp phạt",
     "late": "Quá hạn nộp phạt",
+    "seize": "Tạm giữ tang vật, phương tiện",
 }
 
 
@@ -972,7 +1011,7 @@ def _decision_action(key: str):
                     officer=user,
                 )
                 done = (
-                    f"Đã thu {format_vnd(payment.amount)}; biên lai số {payment.receipt_number}."
+                    f"Đã thu {format_vnd(payment.amount, sep=NBSP)}; biên lai số {payment.receipt_number}."
                     if created
                     else "Khoản nộp này đã được ghi nhận trước đó."
                 )

@@ -19,6 +19,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from antt.dossiers.forms import VietnameseDateField
 from antt.org.otp import staff_required
 from antt.org.roles import can
 from antt.reports import charts
@@ -51,8 +52,10 @@ def preset_period(preset: str, today: date) -> tuple[date, date]:
 
 class StatsForm(forms.Form):
     period = forms.ChoiceField(label="Kỳ thống kê", choices=PRESETS, required=False)
-    date_from = forms.DateField(label="Từ ngày", required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"])
-    date_to = forms.DateField(label="Đến ngày", required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+    # dd/mm/yyyy text as on the other forms (a type=date picker shows mm/dd/yyyy in an English
+    # browser); the export links pass ISO dates, which the field also reads
+    date_from = VietnameseDateField(label="Từ ngày", required=False)
+    date_to = VietnameseDateField(label="Đến ngày", required=False)
     unit = forms.ModelChoiceField(label="Đơn vị", queryset=None, required=False, empty_label="Toàn bộ đơn vị được xem")
 
     def __init__(self, *args, user=None, **kwargs):
@@ -60,8 +63,6 @@ class StatsForm(forms.Form):
         self.fields["unit"].queryset = unit_choices(user)
         self.fields["unit"].error_messages["invalid_choice"] = "Đơn vị không có trong phạm vi bạn được xem."
         for name in ("date_from", "date_to"):
-            self.fields[name].widget.input_type = "date"
-            self.fields[name].widget.format = "%Y-%m-%d"
             self.fields[name].error_messages["invalid"] = "Ngày không hợp lệ (ví dụ 31/12/2025)."
         self.fields["period"].error_messages["invalid_choice"] = "Kỳ thống kê không hợp lệ."
 
