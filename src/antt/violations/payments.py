@@ -202,20 +202,22 @@ def provider_confirm(*, body: bytes, signature: str, ip: str | None = None) -> C
     from antt.violations import services
 
     body = body or b""
+    # Authenticate first: an unsigned or forged call is refused (403) whether or not transfers
+    # are switched on; only a correctly signed one learns that they are off (404).
+    if len(body) > MAX_CALLBACK_BYTES:
+        return _refuse(413, "too_large", "Nội dung xác nhận quá lớn.", ip=ip, signature_ok=False, data={})
+    if not signature_ok(body, signature):
+        data, _ = _parse_body(body)
+        return _refuse(403, "forged", "Chữ ký xác nhận thanh toán không hợp lệ.", ip=ip, signature_ok=False, data=data)
     if not transfer_enabled():
         return _refuse(
             404,
             "disabled",
             "Chưa bật nhận xác nhận thanh toán chuyển khoản.",
             ip=ip,
-            signature_ok=False,
+            signature_ok=True,
             data={},
         )
-    if len(body) > MAX_CALLBACK_BYTES:
-        return _refuse(413, "too_large", "Nội dung xác nhận quá lớn.", ip=ip, signature_ok=False, data={})
-    if not signature_ok(body, signature):
-        data, _ = _parse_body(body)
-        return _refuse(403, "forged", "Chữ ký xác nhận thanh toán không hợp lệ.", ip=ip, signature_ok=False, data=data)
     data, error = _parse_body(body)
     if error:
         return _refuse(422, "malformed", error, ip=ip, signature_ok=True, data=data)

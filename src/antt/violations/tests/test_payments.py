@@ -194,6 +194,19 @@ def test_callbacks_are_refused_when_transfers_are_disabled(w, settings):
     assert not FinePayment.objects.exists()
 
 
+def test_an_unsigned_callback_is_refused_before_anything_else_even_when_disabled(w, settings):
+    # given transfers switched off (the production default until configured)
+    settings.ANTT_FINE_PAYMENT_GATEWAY = "disabled"
+    decision = delivered_decision(w)
+    # when the callback comes without its X-Signature header
+    response = Client().post(
+        "/api/v1/violations/payments/confirm", data=callback_body(decision), content_type="application/json"
+    )
+    # then it is refused as unauthenticated (403), not answered with what is switched on
+    assert response.status_code == 403
+    assert not FinePayment.objects.exists()
+
+
 def test_signature_key_comes_from_the_setting(w, settings):
     # given a body signed with the configured secret, when the secret changes, then it no longer verifies
     body = b'{"a": 1}'
