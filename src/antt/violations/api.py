@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -35,7 +36,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from antt.api.schemas import STAFF_ERRORS
 from antt.core import audit
@@ -171,6 +172,14 @@ class SuspensionFilters(Schema):
     after_id: int = Field(default=0, ge=0, description="Giá trị next.after_id của trang trước.")
     limit: int = Field(default=500, ge=1, le=FEED_MAX)
     active_on: date | None = Field(default=None, description="Chỉ các giấy phép đang bị tước vào ngày này.")
+
+    @field_validator("since", "active_on", mode="before")
+    @classmethod
+    def _iso_only(cls, value):
+        # pydantic would read "0.5" as a Unix timestamp; the documented format is ISO 8601 only.
+        if value not in (None, "") and not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", value)):
+            raise ValueError("không đúng định dạng ISO 8601")
+        return value
 
 
 class SuspensionOut(Schema):

@@ -179,3 +179,14 @@ def test_decision_detail_needs_violation_view(w):
     admin = make_officer(w.unit, role=Role.UNIT_ADMIN)
     assert staff(admin).get(decision_url(decision.number)).status_code == 403
     assert Client().get(decision_url(decision.number)).status_code == 401
+
+
+@pytest.mark.parametrize("query", ["since=0.5", "since=1700000000", "active_on=12", "since=tomorrow"])
+def test_the_feed_refuses_dates_that_are_not_iso_8601(query, w):
+    # given an officer who may read the feed
+    client = staff(w.chief)
+    # when a date parameter is not ISO 8601 (pydantic alone would read numbers as timestamps)
+    response = client.get(f"/api/v1/violations/suspensions?{query}")
+    # then it is refused in Vietnamese, not answered
+    assert response.status_code == 422
+    assert "detail" in response.json()
