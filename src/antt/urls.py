@@ -5,6 +5,8 @@ from django.urls import include, path
 from antt.api.api import api
 from antt.org import auth_views
 
+handler404 = "antt.api.errors.not_found"
+
 admin.site.site_header = "Quản trị hệ thống ANTT"
 admin.site.site_title = "Quản trị ANTT"
 admin.site.index_title = "Dữ liệu danh mục"
