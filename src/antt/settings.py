@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "antt.catalog",
     "antt.dossiers",
     "antt.violations",
+    "antt.establishments",
     "antt.feedback",
     "antt.reports",
     "antt.api",

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -189,3 +190,24 @@ class Notification(models.Model):
         from antt.core.notify import mask_recipient
 
         return f"{self.get_channel_display()} → {mask_recipient(self.channel, self.recipient)} ({self.key})"
+
+
+class Validity(models.Model):
+    """Validity dates and legal source of a rule row (abstract)."""
+
+    valid_from = models.DateField(_("hiệu lực từ"))
+    valid_to = models.DateField(
+        _("hết hiệu lực từ"), null=True, blank=True, help_text=_("Ngày đầu tiên không còn áp dụng.")
+    )
+    legal_basis = models.CharField(_("căn cứ pháp lý"), max_length=300)
+    source = models.CharField(_("nguồn tra cứu"), max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def valid_on(cls, day) -> Q:
+        return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+
+
+# --- the rules -------------------------------------------------------------------------------

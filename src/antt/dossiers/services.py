@@ -46,6 +46,7 @@ from antt.dossiers.models import (
     SupplementRequest,
     Timeliness,
 )
+from antt.dossiers.signals import dossier_returned
 from antt.dossiers.workflow import TransitionError, check, may_act
 from antt.org.models import AdminArea, Role, Unit, User
 from antt.org.roles import can
@@ -1003,6 +1004,8 @@ def dossier_return(*, officer, dossier: Dossier, note: str = "") -> Dossier:
         _save(d, ["status", "returned_at", "closed_at", "current_step", "assignee"])
         _event(d, "return", actor=officer, from_status=before, note=note or d.get_delivery_display(), step=step)
         _audit(d, "return", before, reason=note)
+        # Other domains act on the result in the same transaction (a receiver may refuse).
+        dossier_returned.send(sender=Dossier, dossier=d, officer=officer)
         _notify(d, "returned")
     return d
 

@@ -6,6 +6,12 @@ much), `violation.seize` (custody register), `violation.pay` (take a payment at 
 `violation.import` and `violation.reconcile` (historical data, treasury statements),
 `violation.rules` (the catalogue of behaviours and the legal parameters).
 
+Establishments: `establishment.view` (the registry of the unit and the units below),
+`establishment.manage` (create and edit establishments, fire-safety file, approve business
+accounts), `establishment.inspect` (plan and record inspections, follow findings),
+`certificate.manage` (issue outside the one-stop flow, suspend and revoke certificates),
+`establishment.rules` (business lines, fire categories, inspection frequencies).
+
 Capabilities are plain strings checked by services, selectors and views
 (`can(user, "dossier.receive")`). Later issues add their own capabilities here,
 next to the roles that hold them.
@@ -22,6 +28,7 @@ CAPABILITIES: dict[str, set[str]] = {
         "person.view",
         "violation.view",
         "violation.pay",
+        "establishment.view",
     },
     Role.PROCESSOR: {
         "catalog.view",
@@ -32,6 +39,9 @@ CAPABILITIES: dict[str, set[str]] = {
         "violation.record",
         "violation.decide",
         "violation.seize",
+        "establishment.view",
+        "establishment.manage",
+        "establishment.inspect",
     },
     Role.HEAD: {
         "catalog.view",
@@ -48,10 +58,21 @@ CAPABILITIES: dict[str, set[str]] = {
         "violation.pay",
         "violation.import",
         "violation.reconcile",
+        "establishment.view",
+        "establishment.manage",
+        "establishment.inspect",
+        "certificate.manage",
     },
     # A supervisor reads statistics (and the officer list) across the units below theirs and
     # changes nothing.
-    Role.SUPERVISOR: {"catalog.view", "dossier.view", "reports.view", "officer.view", "violation.view"},
+    Role.SUPERVISOR: {
+        "catalog.view",
+        "dossier.view",
+        "reports.view",
+        "officer.view",
+        "violation.view",
+        "establishment.view",
+    },
     Role.UNIT_ADMIN: {"catalog.view", "officer.view", "officer.manage", "person.view"},
     Role.SYSTEM_ADMIN: {
         "catalog.view",
@@ -63,6 +84,7 @@ CAPABILITIES: dict[str, set[str]] = {
         "audit.view",
         "reports.view",
         "violation.rules",
+        "establishment.rules",
     },
 }
 

@@ -32,33 +32,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from antt.core.models import Validity  # noqa: F401  (re-exported: violations code imports it from here)
 from antt.core.text import fold
 from antt.org.models import AdminArea, Unit
 
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
-
-
-class Validity(models.Model):
-    """Validity dates and legal source of a rule row (abstract)."""
-
-    valid_from = models.DateField(_("hiệu lực từ"))
-    valid_to = models.DateField(
-        _("hết hiệu lực từ"), null=True, blank=True, help_text=_("Ngày đầu tiên không còn áp dụng.")
-    )
-    legal_basis = models.CharField(_("căn cứ pháp lý"), max_length=300)
-    source = models.CharField(_("nguồn tra cứu"), max_length=500, blank=True)
-
-    class Meta:
-        abstract = True
-
-    @classmethod
-    def valid_on(cls, day) -> Q:
-        return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gt=day))
-
-
-# --- the rules -------------------------------------------------------------------------------
 
 
 class StatGroup(models.Model):
