@@ -1,4 +1,4 @@
-"""Receivers: a returned one-stop dossier acts on the registry (see services.apply_returned_dossier)."""
+"""Receivers: a returned one-stop dossier acts on the registry (see certificates.apply_returned_dossier)."""
 
 from django.dispatch import receiver
 
@@ -7,6 +7,6 @@ from antt.dossiers.signals import dossier_returned
 
 @receiver(dossier_returned, dispatch_uid="establishments.apply_returned_dossier")
 def _on_dossier_returned(sender, dossier, officer, **kwargs):
-    from antt.establishments import services
+    from antt.establishments import certificates
 
-    services.apply_returned_dossier(dossier=dossier, officer=officer)
+    certificates.apply_returned_dossier(dossier=dossier, officer=officer)
