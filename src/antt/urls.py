@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("antt.catalog.urls")),
     path("", include("antt.dossiers.urls")),
     path("", include("antt.violations.urls")),
+    path("", include("antt.establishments.urls")),
     path("", include("antt.feedback.urls")),
     path("", include("antt.reports.urls")),
     path("", include("antt.portal.urls")),

@@ -128,6 +128,9 @@ def _register_routers():
     from antt.violations.api_stats import router as violations_stats_router
 
     api.add_router("/violations", violations_stats_router, tags=["Thống kê vi phạm hành chính"])
+    from antt.establishments.api import router as establishments_router
+
+    api.add_router("/establishments", establishments_router, tags=["Cơ sở kinh doanh có điều kiện, PCCC"])
 
 
 _register_routers()

@@ -120,6 +120,18 @@ ACTIONS: tuple[Action, ...] = (
     Action("unit.manage", "Đơn vị", "Cây đơn vị Công an và địa bàn phụ trách.", UNIT_URLS),
     Action("catalog.manage", "Quản trị danh mục", "Lĩnh vực, thủ tục, lệ phí, ngày nghỉ.", ("admin:index",)),
     Action("audit.view", "Nhật ký kiểm tra", "Ai đã làm gì, khi nào, từ đâu."),
+    Action(
+        "establishment.view",
+        "Cơ sở kinh doanh, PCCC",
+        "Sổ theo dõi cơ sở kinh doanh có điều kiện về ANTT và cơ sở thuộc diện quản lý về PCCC; giấy chứng nhận.",
+        ("establishments:list",),
+    ),
+    Action(
+        "establishment.inspect",
+        "Kế hoạch kiểm tra",
+        "Cơ sở đến hạn kiểm tra trong tháng, quá hạn; tồn tại quá hạn khắc phục.",
+        ("establishments:plan",),
+    ),
 )
 
 
@@ -155,12 +167,15 @@ def nav_items(request) -> list[NavItem]:
         entries.append(("Hồ sơ", optional_url("dossiers:list")))
     if can(user, "violation.view"):
         entries.append(("Vi phạm hành chính", optional_url("violations:record-list")))
+    if can(user, "establishment.view"):
+        entries.append(("Cơ sở", optional_url("establishments:list")))
     if can(user, "reports.view"):
         entries.append(("Thống kê", optional_url("reports:statistics")))
     if not (user is not None and user.is_authenticated and getattr(user, "is_officer", False)):
         entries.append(("Nộp hồ sơ trực tuyến", optional_url("dossiers:online-start")))
         entries.append(("Tra cứu hồ sơ", optional_url("dossiers:public-lookup")))
         entries.append(("Tra cứu vi phạm", optional_url("violations:lookup")))
+        entries.append(("Doanh nghiệp", optional_url("establishments:business-home")))
     if can(user, "officer.view"):
         entries.append(("Cán bộ", optional_url(*OFFICER_URLS)))
         entries.append(("Đơn vị", optional_url(*UNIT_URLS)))

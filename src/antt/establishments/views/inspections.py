@@ -1,0 +1,3 @@
+"""Pages: inspections (filled in by the issue-5 work)."""
+
+urlpatterns = []

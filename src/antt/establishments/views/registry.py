@@ -1,0 +1,3 @@
+"""Pages: registry (filled in by the issue-5 work)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Pages: sharing (filled in by the issue-5 work)."""
+
+urlpatterns = []
