@@ -38,6 +38,9 @@ for name in ('quantridv', 'tiepnhan', 'lanhdao'):
     sessions.append(client.cookies['sessionid'].value)
 print(*sessions, _get_new_csrf_string())
 ")
+# An agency's sharing token, so that /api/v1/establishments is fuzzed past its 401 as an agency too.
+share_token=st-share-$RANDOM$RANDOM$RANDOM
+export ANTT_SHARING_TOKENS="schemathesis=$(printf %s "$share_token" | sha256sum | cut -d' ' -f1)"
 .venv/bin/gunicorn antt.wsgi --pythonpath src -w 2 -b 127.0.0.1:$port --log-level warning \
   --limit-request-line 8190 &
 server=$!
@@ -63,6 +66,10 @@ headers = { X-CSRFToken = "$csrf" }
 [auth.openapi.StaffSession]
 api_key = "$head_session"
 TOML
+cat > "$tmp/schemathesis-agency.toml" <<TOML
+[auth.openapi.SharingToken]
+bearer = "$share_token"
+TOML
 st() {
   .venv/bin/schemathesis "$@" run "http://127.0.0.1:$port/api/v1/openapi.json" \
     --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-40}" --no-color --workers 2 \
@@ -77,6 +84,8 @@ echo "--- signed in as a counter receptionist (dossiers)"
 st --config-file "$tmp/schemathesis-desk.toml"
 echo "--- signed in as a commune head (violations, statistics)"
 st --config-file "$tmp/schemathesis-head.toml"
+echo "--- an agency's sharing token (establishments registry)"
+st --config-file "$tmp/schemathesis-agency.toml" --include-path-regex '^/api/v1/establishments'
 # Unsafe methods also need the CSRF cookie, which cannot ride beside the scheme's
 # cookie; both go in one Cookie header here, so the checks that drop the session
 # (negative_data_rejection of a missing cookie, ignored_auth) cannot work and are left out.

@@ -325,7 +325,11 @@ ANTT_REPORTS_DIR = os.environ.get("ANTT_REPORTS_DIR", str(VAR_DIR / "reports"))
 # Public rate limits per client address (fixed window; share the counters across workers with
 # ANTT_CACHE_URL=redis://...). "0" turns a limit off.
 ANTT_LOOKUP_RATE = os.environ.get("ANTT_LOOKUP_RATE", "10/m")
+# The public certificate verification (QR) page, per client address; default: the lookups' rate.
+ANTT_CERTIFICATE_VERIFY_RATE = os.environ.get("ANTT_CERTIFICATE_VERIFY_RATE", "") or ANTT_LOOKUP_RATE
 ANTT_SUBMIT_RATE = os.environ.get("ANTT_SUBMIT_RATE", "10/h")
+# Sign-ups of business accounts (/doanh-nghiep/dang-ky/), per client address.
+ANTT_BUSINESS_SIGNUP_RATE = os.environ.get("ANTT_BUSINESS_SIGNUP_RATE", "5/h")
 ANTT_SUPPLEMENT_RATE = os.environ.get("ANTT_SUPPLEMENT_RATE", "10/h")
 # Online fee payment: "demo" (a simulated bank, default with DEBUG on) or "disabled" (default otherwise).
 ANTT_PAYMENT_GATEWAY = os.environ.get("ANTT_PAYMENT_GATEWAY", "")
@@ -344,5 +348,8 @@ ANTT_FINE_PAYMENT_SECRET = os.environ.get("ANTT_FINE_PAYMENT_SECRET", "")
 ANTT_FINE_LOOKUP_RATE = os.environ.get("ANTT_FINE_LOOKUP_RATE", "10/m")
 # Agencies reading the licence-suspension feed: "label=sha256hex,label=sha256hex" (hashes of their tokens).
 ANTT_SUSPENSION_FEED_TOKENS = os.environ.get("ANTT_SUSPENSION_FEED_TOKENS", "")
+# Agencies reading the shared establishments registry (API /api/v1/establishments/ and /chia-se/*):
+# "label=sha256hex,label=sha256hex" (hashes of their tokens; see establishments/selectors_sharing.py).
+ANTT_SHARING_TOKENS = os.environ.get("ANTT_SHARING_TOKENS", "")
 # Benchmark-only baseline views (bench/): never on in production.
 ANTT_BENCH_VIEWS = env_bool("ANTT_BENCH_VIEWS", False)

@@ -108,6 +108,36 @@ def check_tax_code(value: str) -> str:
     return main
 
 
+_BUSINESS_CODE_FORMS = (
+    "Mã số thuế phải gồm 10 chữ số (doanh nghiệp, tổ chức); 10 chữ số, dấu “-” và 3 chữ số "
+    "(chi nhánh, địa điểm kinh doanh); hoặc 12 chữ số của số định danh cá nhân (hộ kinh doanh)."
+)
+
+
+def check_business_code(value: str) -> str:
+    """The tax code of a business as stored in the registry; IdentifierError otherwise.
+
+    Three forms (docs/legal/establishments.md §9):
+
+    * 10 digits: an enterprise or organisation (checked with its check digit);
+    * 10 digits, "-" and 3 digits 001–999: a dependent unit (branch, business location);
+      13 digits typed without the dash are given the dash back;
+    * 12 digits: a household business, whose tax code since 01/07/2025 is the personal ID number
+      of its owner (Thông tư 86/2024/TT-BTC), checked as a personal ID (`parse_personal_id`).
+    """
+    text = re.sub(r"[\s.]", "", value or "")
+    if not text:
+        raise IdentifierError("Vui lòng nhập mã số thuế.")
+    if re.fullmatch(r"[0-9]{12}", text):
+        try:
+            return parse_personal_id(text).number
+        except IdentifierError as exc:
+            raise IdentifierError(f"Mã số thuế 12 chữ số của hộ kinh doanh là số định danh cá nhân: {exc}") from exc
+    if not re.fullmatch(r"[0-9]{10}(?:-?[0-9]{3})?", text):
+        raise IdentifierError(_BUSINESS_CODE_FORMS)
+    return check_tax_code(text)
+
+
 # --- Vehicle number plates ----------------------------------------------------------------
 #
 # Layout (Thông tư 79/2024/TT-BCA on vehicle registration, appendix of plate codes; earlier

@@ -14,13 +14,22 @@ from django.utils import timezone
 from antt.establishments.models import Certificate, ChangeEntry, Establishment
 
 
+def shared_tax_code(tax_code: str) -> str:
+    """A household business's tax code is the owner's 12-digit personal ID number (TT
+    86/2024/TT-BTC): shared masked, last 4 digits only. An agency that knows the full code can
+    still ask for it by that code."""
+    if len(tax_code) == 12 and tax_code.isdigit():
+        return "•" * 8 + tax_code[-4:]
+    return tax_code
+
+
 def establishment_public(e: Establishment) -> dict:
     """What is shared of an establishment (business data only)."""
     return {
         "id": e.pk,
         "name": e.name,
         "trade_name": e.trade_name,
-        "tax_code": e.tax_code,
+        "tax_code": shared_tax_code(e.tax_code),
         "registration_number": e.registration_number,
         "kind": e.kind,
         "lines": sorted(line.code for line in e.lines.all()),
@@ -38,15 +47,21 @@ def establishment_public(e: Establishment) -> dict:
 
 
 def certificate_public(c: Certificate) -> dict:
-    """What is shared of a certificate (no holder name or ID number)."""
+    """What is shared of a certificate (no holder name or ID number). A partial suspension or
+    revocation (TT 42/2017 Art. 4) leaves the certificate valid: the lines out are listed."""
+    from antt.establishments.selectors_certificates import line_states  # lazy: avoids an import cycle
+
+    states = line_states(c)
     return {
         "id": c.pk,
         "number": c.number,
         "establishment_id": c.establishment_id,
-        "tax_code": c.establishment.tax_code,
+        "tax_code": shared_tax_code(c.establishment.tax_code),
         "unit": c.unit.name if c.unit_id else None,
         "kind": c.kind,
         "lines": sorted(line.code for line in c.lines.all()),
+        "lines_revoked": sorted(s.code for s in states if s.state == "revoked"),
+        "lines_suspended": sorted(s.code for s in states if s.state == "suspended"),
         "issued_on": c.issued_on.isoformat(),
         "valid_until": c.valid_until.isoformat() if c.valid_until else None,
         "status": c.status,

@@ -132,6 +132,18 @@ ACTIONS: tuple[Action, ...] = (
         "Cơ sở đến hạn kiểm tra trong tháng, quá hạn; tồn tại quá hạn khắc phục.",
         ("establishments:plan",),
     ),
+    Action(
+        "establishment.manage",
+        "Tài khoản cơ sở kinh doanh",
+        "Duyệt tài khoản doanh nghiệp đăng ký để xem hồ sơ cơ sở và nộp hồ sơ trực tuyến.",
+        ("establishments:account-list",),
+    ),
+    Action(
+        "establishment.view",
+        "Chia sẻ dữ liệu cơ sở",
+        "Tệp CSV, Excel, JSON và API cho cơ quan thuế, văn hóa, quy hoạch (không có dữ liệu cá nhân).",
+        ("establishments:share-home",),
+    ),
 )
 
 

@@ -61,7 +61,7 @@ def _vi_messages(form: forms.Form) -> None:
             field.error_messages["max_decimal_places"] = "Tọa độ có tối đa 6 chữ số sau dấu chấm."
             field.error_messages["max_digits"] = "Tọa độ có quá nhiều chữ số."
             field.error_messages["max_whole_digits"] = "Tọa độ có quá nhiều chữ số."
-        if isinstance(field, forms.IntegerField):
+        if isinstance(field, forms.IntegerField) and not isinstance(field, forms.DecimalField):
             field.error_messages["invalid"] = "Vui lòng nhập một số nguyên."
             field.error_messages["min_value"] = "Giá trị nhỏ hơn mức cho phép."
             field.error_messages["max_value"] = "Giá trị lớn hơn mức cho phép."

@@ -5,7 +5,10 @@ online, Nghị định 42/2022/NĐ-CP Art. 11, and has a legal time so that a du
 set); /nop-ho-so/<code>/ is the form: the handling unit (a provincial department for a
 province-level procedure, a commune police for a commune-level one), the applicant, one
 file per required document, the delivery of the result (online only for full-online
-procedures) and the consent to the processing of personal data. The service
+procedures) and the consent to the processing of personal data. A signed-in business account
+(establishments app) finds the applicant filled in from its establishment and, for the security
+certificate procedures, picks the lines; the dossier then carries the establishment in
+`form_data["establishment"]` so that the certificate is issued when it is returned. The service
 (`dossier_submit_online`) does the checking that matters; the page reports every problem
 beside its field with a 400 and saves nothing. Browsers cannot re-fill file inputs, so
 after an error the page says plainly that the files must be chosen again.
@@ -149,8 +152,19 @@ class OnlineForm(forms.Form):
         error_messages={"required": "Cần đồng ý cho xử lý dữ liệu cá nhân để cơ quan giải quyết được hồ sơ."},
     )
 
-    def __init__(self, *args, version: ProcedureVersion, unit_groups, areas, **kwargs):
+    def __init__(self, *args, version: ProcedureVersion, unit_groups, areas, business=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if business is not None and business.asks_lines:
+            self.fields["establishment_lines"] = forms.MultipleChoiceField(
+                label="Ngành, nghề đề nghị ghi trên giấy chứng nhận",
+                choices=business.line_choices,
+                required=business.lines_required,
+                widget=forms.CheckboxSelectMultiple,
+                error_messages={
+                    "required": "Vui lòng chọn ít nhất một ngành, nghề.",
+                    "invalid_choice": "Ngành, nghề đã chọn không có trong đăng ký của cơ sở.",
+                },
+            )
         self.fields["unit"].choices = [("", "— Chọn cơ quan —")] + [
             (label, [(u.pk, u.name) for u in members]) for label, members in unit_groups
         ]
@@ -212,8 +226,18 @@ def _documents(version: ProcedureVersion) -> list[dict]:
     ]
 
 
-def _render_form(request, row, form, documents, unit_q, *, status=200, error=""):
+def _business(request, version: ProcedureVersion, areas):
+    """The prefill of a signed-in business account (establishments app), or None."""
+    if not request.user.is_authenticated:
+        return None
+    from antt.establishments.selectors_business import online_prefill
+
+    return online_prefill(request.user, version, area_ids=[pk for pk, _ in areas])
+
+
+def _render_form(request, row, form, documents, unit_q, *, status=200, error="", business=None):
     context = {
+        "business": business,
         "row": row,
         "procedure": row.procedure,
         "version": row.version,
@@ -239,18 +263,21 @@ def submit(request, code: str):
     groups = _units(version, unit_q)
     areas = _areas()
     documents = _documents(version)
+    business = _business(request, version, areas)
     if request.method == "GET":
-        form = OnlineForm(version=version, unit_groups=groups, areas=areas)
-        return _render_form(request, row, form, documents, unit_q)
+        initial = business.initial if business else None
+        form = OnlineForm(version=version, unit_groups=groups, areas=areas, business=business, initial=initial)
+        return _render_form(request, row, form, documents, unit_q, business=business)
 
     if not ratelimit.allow(request, "submit", submit_rate()):
-        form = OnlineForm(version=version, unit_groups=_units(version), areas=areas)
+        form = OnlineForm(version=version, unit_groups=_units(version), areas=areas, business=business)
         response = _render_form(
             request,
             row,
             form,
             documents,
             "",
+            business=business,
             status=429,
             error="Đã có quá nhiều hồ sơ được gửi từ địa chỉ mạng này trong thời gian ngắn. Vui lòng thử lại sau.",
         )
@@ -258,7 +285,7 @@ def submit(request, code: str):
         return response
 
     # The search may have narrowed the list; the POST accepts any unit of the procedure's levels.
-    form = OnlineForm(request.POST, version=version, unit_groups=_units(version), areas=areas)
+    form = OnlineForm(request.POST, version=version, unit_groups=_units(version), areas=areas, business=business)
     uploads = []
     for item in documents:
         upload = request.FILES.get(item["name"])
@@ -288,6 +315,7 @@ def submit(request, code: str):
             form,
             documents,
             "",
+            business=business,
             status=400,
             error="Hồ sơ chưa gửi được: vui lòng sửa các mục được đánh dấu. " + FILES_AGAIN,
         )
@@ -301,13 +329,16 @@ def submit(request, code: str):
             applicant=applicant,
             uploads=uploads,
             delivery=form.cleaned_data["delivery"],
+            form_data=business.form_data(form.cleaned_data.get("establishment_lines")) if business else None,
         )
     except services.DossierInputError as exc:
         field = exc.field if exc.field in form.fields else None
         form.add_error(field, exc.message)
-        return _render_form(request, row, form, documents, "", status=400, error=exc.message + " " + FILES_AGAIN)
+        return _render_form(
+            request, row, form, documents, "", status=400, error=exc.message + " " + FILES_AGAIN, business=business
+        )
     except TransitionError as exc:
-        return _render_form(request, row, form, documents, "", status=exc.status, error=exc.message)
+        return _render_form(request, row, form, documents, "", status=exc.status, error=exc.message, business=business)
     _remember_submission(request, dossier.token)
     return redirect("dossiers:online-done", token=dossier.token)
 

@@ -371,6 +371,13 @@ def _render_detail(request, d: Dossier, *, bound: dict | None = None, status: in
         "just_received": request.GET.get("moi") == "1",
         "receipt_url": (_print_link("", "print-receipt", d.pk) or {}).get("url"),
         "may_download": full,
+        # Appendix 3 (security certificates) and 7 (fire safety) act on the establishments
+        # registry when returned: the officer ties the dossier to its establishment first.
+        "establishment_link_url": (
+            reverse("establishments:dossier-link", args=[d.code])
+            if d.status in OPEN_STATUSES and (d.procedure.seed_ref or "")[:2] in ("3.", "7.")
+            else None
+        ),
     }
     return render(request, "dossiers/detail.html", context, status=status)
 

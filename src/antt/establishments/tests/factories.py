@@ -45,15 +45,24 @@ BASIS = "Thử nghiệm (không phải văn bản thật)"
 _seq = itertools.count(1)
 
 
+_handed_out: set[str] = set()
+
+
 def valid_tax_code(n: int | None = None) -> str:
-    """A 10-digit tax code with a correct check digit (body 28xxxxxxx, Thanh Hóa-like)."""
+    """A 10-digit tax code with a correct check digit (body 28xxxxxxx, Thanh Hóa-like).
+
+    Without `n`, never the same code twice in a test run (a body without a check digit moves
+    on to the next number, which would otherwise be the next call's own)."""
+    explicit = n is not None
     n = next(_seq) if n is None else n
     while True:
         body = f"28{n % 10_000_000:07d}"
         digit = tax_check_digit(body)
-        if digit is not None:
-            return f"{body}{digit}"
-        n += 1
+        code = f"{body}{digit}" if digit is not None else None
+        if code is not None and (explicit or code not in _handed_out):
+            _handed_out.add(code)
+            return code
+        n = n + 1 if explicit else next(_seq)
 
 
 @dataclass

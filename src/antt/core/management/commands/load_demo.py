@@ -56,8 +56,12 @@ class Command(BaseCommand):
             from antt.violations.loaders import assign_demo_fining_titles
 
             titles = assign_demo_fining_titles()
+            from antt.establishments.demo import make_demo_establishments
+
+            establishments = make_demo_establishments()
         self._print_table(rows)
         self.stdout.write(f"- {titles}")
+        self.stdout.write(f"- {establishments}")
 
     def _print_table(self, rows):
         headers = ("Vai trò", "Tên đăng nhập", "Mật khẩu", "Đơn vị", "")

@@ -9,18 +9,28 @@ from antt.core.context import acting_as
 class Command(BaseCommand):
     help = (
         "Nạp dữ liệu danh mục: đơn vị hành chính, đơn vị công an, danh mục thủ tục hành chính, "
-        "mẫu biểu một cửa, tiêu chí đánh giá hài lòng, danh mục hành vi vi phạm hành chính và tham số pháp lý."
+        "mẫu biểu một cửa, tiêu chí đánh giá hài lòng, danh mục hành vi vi phạm hành chính và tham số pháp lý, "
+        "ngành nghề kinh doanh có điều kiện về ANTT và nhóm cơ sở về PCCC."
     )
 
     def handle(self, *args, **options):
         from antt.catalog.loaders import load_catalog
         from antt.dossiers.loaders import load_forms
+        from antt.establishments.loaders import load_establishment_rules
         from antt.feedback.loaders import load_rating_criteria
         from antt.org.loaders import load_admin_areas, load_units
         from antt.violations.loaders import load_violation_rules
 
         with acting_as(None, None), transaction.atomic():
-            steps = (load_admin_areas, load_units, load_catalog, load_forms, load_rating_criteria, load_violation_rules)
+            steps = (
+                load_admin_areas,
+                load_units,
+                load_catalog,
+                load_forms,
+                load_rating_criteria,
+                load_violation_rules,
+                load_establishment_rules,
+            )
             for step in steps:
                 message = step()
                 self.stdout.write(f"- {message}")
