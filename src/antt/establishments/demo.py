@@ -32,8 +32,8 @@ from antt.core.calendar import LOCAL_TZ
 from antt.core.identifiers import tax_check_digit
 from antt.dossiers.demo import PHONE_PREFIXES, STREETS, _person_name
 from antt.establishments import feed
-from antt.establishments.models import BusinessLine, Establishment, FireCategory, FireProfile
-from antt.org.models import Unit
+from antt.establishments.models import BusinessLine, Establishment, EstablishmentAccount, FireCategory, FireProfile
+from antt.org.models import Unit, User
 
 COMMUNE = "ca-xa-14797"  # Công an phường Hạc Thành (load_demo.COMMUNE)
 SECOND_COMMUNE = "ca-xa-14758"  # Công an phường Hàm Rồng (load_demo.SECOND_COMMUNE)
@@ -279,3 +279,38 @@ def _refresh_due() -> str:
         return ""
     result = refresh_many(Establishment.objects.filter(is_demo=True), timezone.localdate())
     return f"Đã tính hạn kiểm tra cho {result.processed} cơ sở."
+
+
+# The demo business account: the manager of one demo hotel of Hạc Thành, approved, so that a
+# business's side (its own file, online submission of the certificate procedure) can be tried.
+DEMO_BUSINESS = ("khachsan", "KhachSan#2026cs", "Nguyễn Thị Lễ Tân")
+
+
+def ensure_demo_business_account() -> tuple[str, str, str]:
+    """Create or reset the demo business account (idempotent). Returns (username, password,
+    establishment name), or an explanation in the third place when there is no demo hotel."""
+    username, password, full_name = DEMO_BUSINESS
+    hotel = (
+        Establishment.objects.filter(is_demo=True, unit__slug=COMMUNE, lines__code="luu-tru", kind="enterprise")
+        .order_by("id")
+        .first()
+    )
+    if hotel is None:
+        return username, password, "chưa có cơ sở lưu trú minh họa (chạy load_reference rồi load_demo)"
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(username=username, password=password, full_name=full_name)
+    else:
+        user.set_password(password)
+        user.is_active = True
+        user.save(update_fields=["password", "is_active"])
+    EstablishmentAccount.objects.update_or_create(
+        user=user,
+        defaults={
+            "establishment": hotel,
+            "is_manager": True,
+            "status": EstablishmentAccount.Status.ACTIVE,
+            "decided_at": timezone.now(),
+        },
+    )
+    return username, password, hotel.name

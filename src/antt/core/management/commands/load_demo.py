@@ -59,9 +59,15 @@ class Command(BaseCommand):
             from antt.establishments.demo import make_demo_establishments
 
             establishments = make_demo_establishments()
+            from antt.establishments.demo import ensure_demo_business_account
+
+            business = ensure_demo_business_account()
         self._print_table(rows)
         self.stdout.write(f"- {titles}")
         self.stdout.write(f"- {establishments}")
+        self.stdout.write(
+            f"- Tài khoản cơ sở kinh doanh minh họa: {business[0]} / {business[1]} ({business[2]}), đăng nhập tại /dang-nhap/"
+        )
 
     def _print_table(self, rows):
         headers = ("Vai trò", "Tên đăng nhập", "Mật khẩu", "Đơn vị", "")
