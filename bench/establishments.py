@@ -17,7 +17,8 @@ b) the registry search of the list page for a head of the provincial police (the
    diacritics, a tax code — against hand-written SQL (`name_folded LIKE '%word%'` per word, or
    the tax code; the same order, count and page). Target: <= 3x.
 
-Both run in process (no server): median of BENCH_REPEAT runs after a warm-up.
+Both run in process (no server): median of BENCH_REPEAT runs after a warm-up, the selector's
+and the baseline's runs alternating (drift on a shared machine hits both alike).
 
 Environment:
   DATABASE_URL         PostgreSQL (the figures for the record; the database is created when it
@@ -25,7 +26,7 @@ Environment:
   BENCH_ESTABLISHMENTS establishments to generate (default 200,000; BENCH_SHORT: 2,000)
   BENCH_INSPECTIONS    inspections to generate (default 1,000,000; BENCH_SHORT: 10,000)
   BENCH_UNTIL          "today" of the data and the plan's month (default yesterday)
-  BENCH_REPEAT         timed runs per figure (default 9; BENCH_SHORT: 3)
+  BENCH_REPEAT         timed runs per figure (default 15; BENCH_SHORT: 3)
   BENCH_REUSE=1        keep the establishments already in the database (skip the generation)
   BENCH_EXPLAIN=1      print the query plans (EXPLAIN ANALYZE on PostgreSQL) of every figure,
                        not only of those above the target
@@ -57,7 +58,7 @@ PY = common.PY
 SHORT = common.SHORT
 ESTABLISHMENTS = 2_000 if SHORT else int(os.environ.get("BENCH_ESTABLISHMENTS", "200000"))
 INSPECTIONS = 10_000 if SHORT else int(os.environ.get("BENCH_INSPECTIONS", "1000000"))
-REPEAT = 3 if SHORT else int(os.environ.get("BENCH_REPEAT", "9"))
+REPEAT = 3 if SHORT else int(os.environ.get("BENCH_REPEAT", "15"))
 EXPLAIN = os.environ.get("BENCH_EXPLAIN") == "1"
 TARGET = 3.0
 
@@ -67,15 +68,20 @@ def _until() -> date:
     return date.fromisoformat(value) if value else date.today() - timedelta(days=1)
 
 
-def timed(fn, repeat: int = REPEAT) -> tuple[float, object]:
-    """Median wall time (ms) of `repeat` calls after one warm-up, and the last result."""
-    result = fn()
-    times = []
+def timed_pair(fn, baseline, repeat: int = REPEAT) -> tuple[float, object, float, object]:
+    """Median wall times (ms) of `fn` and `baseline` and their last results: one warm-up each,
+    then `repeat` runs alternating the two, so that drift on a shared machine hits both alike."""
+    result, expected = fn(), baseline()
+    times, base_times = [], []
     for _ in range(repeat):
         t0 = time.perf_counter()
         result = fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), result
+        t1 = time.perf_counter()
+        expected = baseline()
+        t2 = time.perf_counter()
+        times.append((t1 - t0) * 1000)
+        base_times.append((t2 - t1) * 1000)
+    return statistics.median(times), result, statistics.median(base_times), expected
 
 
 def ensure_database(url: str) -> None:
@@ -106,6 +112,16 @@ def run_sql(queries: list[tuple[str, list]]) -> list[list[tuple]]:
             cur.execute(q, params)
             out.append(cur.fetchall())
     return out
+
+
+def paged_sql(rows_query: tuple[str, list], count_query: tuple[str, list], page: int) -> tuple[list[tuple], int]:
+    """What a careful hand-written page does, as `views.common.page_of` does: read one row more
+    than the page; only when the page is full is the COUNT(*) needed."""
+    (rows,) = run_sql([rows_query])
+    if len(rows) <= page:
+        return rows, len(rows)
+    (count,) = run_sql([count_query])
+    return rows[:page], count[0][0]
 
 
 def explain(label: str, queries: list[tuple[str, list]]) -> None:
@@ -193,18 +209,18 @@ def plan_sql(unit_ids: list[int], first: date, last: date, today: date, page: in
     findings_params = sub + [today]
     return {
         "due": [
-            (f"SELECT {e_cols} FROM {E} e WHERE {due_where} ORDER BY {e_order} LIMIT {page}", due_params),
+            (f"SELECT {e_cols} FROM {E} e WHERE {due_where} ORDER BY {e_order} LIMIT {page + 1}", due_params),
             (f"SELECT COUNT(*) FROM {E} e WHERE {due_where}", due_params),
         ],
         "overdue": [
-            (f"SELECT {e_cols} FROM {E} e WHERE {late_where} ORDER BY {e_order} LIMIT {page}", late_params),
+            (f"SELECT {e_cols} FROM {E} e WHERE {late_where} ORDER BY {e_order} LIMIT {page + 1}", late_params),
             (f"SELECT COUNT(*) FROM {E} e WHERE {late_where}", late_params),
         ],
         "planned": [
             (
                 'SELECT i."id", i."domain", i."kind", i."planned_on", i."notified_on", i."status", i."unit_id", '
                 f'i."establishment_id", e."name", e."address" FROM {INSP} i JOIN {E} e ON e."id" = i."establishment_id" '
-                f'WHERE {planned_where} ORDER BY i."planned_on" ASC, i."id" ASC LIMIT {page}',
+                f'WHERE {planned_where} ORDER BY i."planned_on" ASC, i."id" ASC LIMIT {page + 1}',
                 planned_params,
             ),
             (f"SELECT COUNT(*) FROM {INSP} i WHERE {planned_where}", planned_params),
@@ -213,7 +229,7 @@ def plan_sql(unit_ids: list[int], first: date, last: date, today: date, page: in
             (
                 'SELECT f."id", f."description", f."requirement", f."due_on", f."unit_id", f."inspection_id", '
                 f'f."establishment_id", e."name" FROM {F} f JOIN {E} e ON e."id" = f."establishment_id" '
-                f'WHERE {findings_where} ORDER BY f."due_on" ASC, f."id" ASC LIMIT {page}',
+                f'WHERE {findings_where} ORDER BY f."due_on" ASC, f."id" ASC LIMIT {page + 1}',
                 findings_params,
             ),
             (f"SELECT COUNT(*) FROM {F} f WHERE {findings_where}", findings_params),
@@ -233,9 +249,8 @@ def plan_page_size() -> int:
 
 
 def bench_plan(unit, head, until: date) -> dict:
-    from django.core.paginator import Paginator
-
     from antt.establishments import selectors_inspections as selectors
+    from antt.establishments.views.common import page_of
 
     page = plan_page_size()
     first, last = selectors.month_bounds(until)
@@ -245,7 +260,7 @@ def bench_plan(unit, head, until: date) -> dict:
         plan = selectors.monthly_plan(head, unit, until, today=until)
         out = {}
         for part in PARTS:
-            p = Paginator(getattr(plan, part), page).get_page(1)
+            p = page_of(getattr(plan, part), 1, page)
             out[part] = (p.paginator.count, [r["id"] for r in p.object_list])
         return out
 
@@ -253,12 +268,12 @@ def bench_plan(unit, head, until: date) -> dict:
         queries = plan_sql(subtree_ids(unit.path), first, last, until, page)
         out = {}
         for part in PARTS:
-            rows, count = run_sql(queries[part])
-            out[part] = (count[0][0], [r[0] for r in rows])
+            rows_query, count_query = queries[part]
+            rows, count = paged_sql(rows_query, count_query, page)
+            out[part] = (count, [r[0] for r in rows])
         return out
 
-    orm_ms, mine = timed(orm)
-    sql_ms, theirs = timed(raw)
+    orm_ms, mine, sql_ms, theirs = timed_pair(orm, raw)
     result = {
         "name": f"monthly plan {first:%m/%Y} of {unit.name}",
         "ms": orm_ms,
@@ -284,7 +299,7 @@ def bench_plan(unit, head, until: date) -> dict:
         def shape():
             return [shapers[part](pages[part], plan) for part in PARTS]
 
-        result["rows_ms"], _ = timed(shape)
+        result["rows_ms"], _, _, _ = timed_pair(shape, lambda: None)
     if EXPLAIN or orm_ms > TARGET * sql_ms or not result["same"]:
         explain(result["name"] + " — selector", captured(orm))
         queries = plan_sql(subtree_ids(unit.path), first, last, until, page)
@@ -313,9 +328,9 @@ def search_sql(path: str, q: str, page: int) -> list[tuple[str, list]]:
     params = [f"%{w}%" for w in words]
     code = _tax_code_of(q.strip())
     match = f"({like})"
-    if code is not None:
-        match = f'(e."tax_code" = %s OR ({like}))'
-        params = [code, *params]
+    if code is not None:  # as the selector: a name never holds a 10- or 12-digit number
+        match = 'e."tax_code" = %s'
+        params = [code]
     where = f'u."path" LIKE %s AND {match}'
     params = [path + "%", *params]
     base = f'FROM {E} e JOIN "org_unit" u ON u."id" = e."unit_id" WHERE {where}'
@@ -326,7 +341,7 @@ def search_sql(path: str, q: str, page: int) -> list[tuple[str, list]]:
     rows = (
         f'SELECT {cols} FROM {E} e JOIN "org_unit" u ON u."id" = e."unit_id" '
         f'JOIN "org_adminarea" a ON a."id" = e."area_id" WHERE {where} '
-        f'ORDER BY e."name_folded" ASC, e."id" ASC LIMIT {page}'
+        f'ORDER BY e."name_folded" ASC, e."id" ASC LIMIT {page + 1}'
     )
     return [(rows, params), (f"SELECT COUNT(*) {base}", params)]
 
@@ -360,9 +375,8 @@ def lines_sql(ids: list[int]) -> tuple[str, list]:
 
 
 def bench_search(head) -> list[dict]:
-    from django.core.paginator import Paginator
-
-    from antt.establishments.selectors import establishment_list
+    from antt.establishments.selectors import establishment_list, for_list_page, list_rows
+    from antt.establishments.views.common import page_of
 
     page = list_page_size()
     results = []
@@ -371,19 +385,18 @@ def bench_search(head) -> list[dict]:
 
         def orm(q=q):
             # as the list page does: the selector, the unit, area and lines of the page, a paginator
-            qs = establishment_list(head, q=q, sort="name").select_related("unit", "area").prefetch_related("lines")
-            p = Paginator(qs, page).get_page(1)
-            rows = list(p.object_list)
-            return p.paginator.count, [e.pk for e in rows]
+            qs = for_list_page(establishment_list(head, q=q, sort="name"))
+            p = page_of(qs, 1, page)
+            rows = list_rows(p.object_list)
+            return p.paginator.count, [row["e"].pk for row in rows]
 
         def raw(queries=queries):
-            rows, count = run_sql(queries)
+            rows, count = paged_sql(queries[0], queries[1], page)
             ids = [r[0] for r in rows]
             run_sql([lines_sql(ids)])
-            return count[0][0], ids
+            return count, ids
 
-        orm_ms, mine = timed(orm)
-        sql_ms, theirs = timed(raw)
+        orm_ms, mine, sql_ms, theirs = timed_pair(orm, raw)
         result = {
             "name": f"registry search, {label}: “{q}”",
             "ms": orm_ms,
@@ -410,7 +423,7 @@ def main() -> int:
     until = _until()
     print(
         f"# ANTT establishment benchmarks — {time.strftime('%Y-%m-%d %H:%M')} — {db}, in process, median of "
-        f"{REPEAT} after a warm-up, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{REPEAT} alternating runs after a warm-up, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"load average {os.getloadavg()[0]:.1f}"
     )
     sys.stdout.flush()

@@ -203,7 +203,7 @@ def parse_plate(value: str, *, vehicle_kind: str = "") -> Plate:
     motorbike_layout = bool(re.match(r"^[0-9]{2}\s*-", raw))
     car_layout = bool(re.match(r"^[0-9]{2}[A-ZĐ]{1,2}\s*-", raw))
     locality = compact[:2]
-    if not locality.isdigit():
+    if not (locality.isascii() and locality.isdigit()):
         raise IdentifierError("Biển số xe phải bắt đầu bằng 2 chữ số mã địa phương (ví dụ 36A-123.45).")
     if int(locality) not in PLATE_LOCALITY_CODES:
         raise IdentifierError(f"Mã địa phương {locality} trên biển số không tồn tại.")

@@ -64,7 +64,7 @@ class MoneyField(forms.Field):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         digits = re.sub(r"\s*(đồng|vnđ|vnd|đ)$", "", text.lower())
         digits = re.sub(r"[\s.,]", "", digits)
-        if not digits.isdigit():
+        if not re.fullmatch(r"[0-9]+", digits):  # str.isdigit() accepts "²", which int() refuses
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         amount = int(digits)
         if amount > 10**13:

@@ -36,6 +36,7 @@ the system may be entered with the number printed on it (`number=`).
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -63,6 +64,7 @@ from antt.establishments.selectors_certificates import (
     LIVE,
     line_states,
 )
+from antt.establishments.services import refresh_plan, require_officer, strip_controls
 from antt.org.models import Unit
 from antt.org.roles import can
 from antt.org.selectors import unit_is_visible
@@ -89,15 +91,8 @@ __all__ = [
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _require(officer, capability: str) -> None:
-    if not can(officer, capability):
-        raise EstablishmentError("Bạn không có quyền thực hiện thao tác này.", status=403)
-    if not getattr(officer, "unit_id", None):
-        raise EstablishmentError("Tài khoản của bạn chưa thuộc đơn vị nào.", status=403)
-
-
 def _text(value, limit: int) -> str:
-    return " ".join(str(value or "").replace("\x00", "").split())[:limit]
+    return " ".join(strip_controls(value).split())[:limit]
 
 
 def _codes(line_codes) -> list[str]:
@@ -108,12 +103,6 @@ def _codes(line_codes) -> list[str]:
         if code and code not in out:
             out.append(code)
     return out
-
-
-def certificate_number(unit: Unit, year: int, seq: int) -> str:
-    from antt.violations.services import numbering_code
-
-    return f"{seq}/{NUMBER_KIND}/{numbering_code(unit)}/{year}"
 
 
 def _next_number(unit: Unit, year: int) -> str:
@@ -260,7 +249,7 @@ def _ground(code: str, day: date) -> RevocationGround:
 
 def _decision_and_reason(decision_number, reason) -> tuple[str, str]:
     decision = _text(decision_number, 40)
-    reason = str(reason or "").replace("\x00", "").strip()[:2000]
+    reason = strip_controls(reason).strip()[:2000]
     if not decision:
         raise EstablishmentError("Vui lòng nhập số quyết định thu hồi (Mẫu ĐK6).", "decision_number", 400)
     if not reason:
@@ -319,7 +308,7 @@ def certificate_issue(
     """
     direct = dossier is None
     if direct:
-        _require(officer, "certificate.manage")
+        require_officer(officer, "certificate.manage")
     if kind not in Certificate.Kind.values:
         raise EstablishmentError("Hình thức cấp không hợp lệ.", "kind", 400)
     today = timezone.localdate()
@@ -346,7 +335,7 @@ def certificate_issue(
         unit = dossier.unit
     if kind == Certificate.Kind.NEW and replaces is not None:
         raise EstablishmentError("Cấp mới không thay cho giấy chứng nhận khác; chọn cấp đổi hoặc cấp lại.", "kind", 400)
-    reason = str(reason or "").replace("\x00", "").strip()[:2000]
+    reason = strip_controls(reason).strip()[:2000]
 
     with transaction.atomic():
         est = Establishment.objects.select_for_update().select_related("unit").filter(pk=establishment.pk).first()
@@ -471,8 +460,6 @@ def certificate_issue(
             feed.record_certificate(old, "replaced" if old.status == S.REPLACED else "voided")
         feed.record_certificate(cert, "issued")
         # The certificate's date starts the periodic-inspection clock of a new establishment.
-        from antt.establishments.services import refresh_plan
-
         refresh_plan(cert.establishment)
     return cert
 
@@ -518,7 +505,7 @@ def certificate_suspend(
     """Thu hồi có thời hạn (ND 96 Art. 18(2)) from today through `until` (the last day), within the
     ground's month bounds (3 to 6 months); of the lines in `line_codes` only, or of the whole
     certificate when they are all its lines in force (TT 42 Art. 4)."""
-    _require(officer, "certificate.manage")
+    require_officer(officer, "certificate.manage")
     decision, reason = _decision_and_reason(decision_number, reason)
     today = timezone.localdate()
     ground = _ground(ground_code, today)
@@ -593,7 +580,7 @@ def certificate_revoke(
 ) -> Certificate:
     """Thu hồi không thời hạn (ND 96 Art. 18(1)); of some lines only (TT 42 Art. 4) or of the whole
     certificate. Revoking a revoked certificate (or line) is a 409."""
-    _require(officer, "certificate.manage")
+    require_officer(officer, "certificate.manage")
     decision, reason = _decision_and_reason(decision_number, reason)
     today = timezone.localdate()
     ground = _ground(ground_code, today)
@@ -710,13 +697,15 @@ def procedure_action(dossier, day: date | None = None) -> ProcedureAction | None
 
 def dossier_link(dossier) -> tuple[int | None, list[str]]:
     """(establishment id, line codes) stored on the dossier, or (None, []) when missing or malformed."""
-    data = (dossier.form_data or {}).get("establishment")
+    data = (dossier.form_data or {}).get("establishment") if isinstance(dossier.form_data, dict) else None
     if not isinstance(data, dict):
         return None, []
-    try:
-        pk = int(data.get("id"))
-    except (TypeError, ValueError):
+    raw = data.get("id")
+    if isinstance(raw, bool) or not (
+        isinstance(raw, int) or (isinstance(raw, str) and re.fullmatch(r"[0-9]{1,18}", raw))
+    ):
         return None, []
+    pk = int(raw)
     lines = data.get("lines") or []
     if not isinstance(lines, list):
         lines = []

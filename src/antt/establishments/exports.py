@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from antt.core import audit
 from antt.core.models import AuditEvent
 from antt.establishments.selectors import establishment_list
+from antt.reports.formatting import number
 
 EXPORT_LIMIT = 50_000
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,6 +45,20 @@ COLUMNS = [
     ("Điểm rủi ro", 10),
 ]
 DATE_FORMAT = "dd/mm/yyyy"
+
+
+def sheet_cell(ws, value) -> WriteOnlyCell:
+    """One cell of a write-only sheet (every workbook of the app): text is always text, never a
+    formula (a name typed "=HYPERLINK(…)" runs nothing, OWASP CSV/formula injection), without
+    the control characters a workbook cannot hold; dates in dd/mm/yyyy."""
+    if isinstance(value, str):
+        c = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        c.data_type = "s"
+        return c
+    c = WriteOnlyCell(ws, value=value)
+    if hasattr(value, "isoformat"):
+        c.number_format = DATE_FORMAT
+    return c
 
 
 class ExportTooLarge(ValueError):
@@ -83,8 +99,8 @@ def export_xlsx(user, filters: dict) -> ExportFile:
     count = qs.order_by()[: EXPORT_LIMIT + 1].count()
     if count > EXPORT_LIMIT:
         raise ExportTooLarge(
-            f"Danh sách có hơn {EXPORT_LIMIT:,} cơ sở; vui lòng lọc theo đơn vị, ngành nghề hoặc xã, phường "
-            "trước khi xuất.".replace(",", ".")
+            f"Danh sách có hơn {number(EXPORT_LIMIT)} cơ sở; vui lòng lọc theo đơn vị, ngành nghề hoặc xã, phường "
+            "trước khi xuất."
         )
     rows = qs.select_related("unit", "area", "fire__category").prefetch_related("lines")
     wb = Workbook(write_only=True)
@@ -105,15 +121,7 @@ def export_xlsx(user, filters: dict) -> ExportFile:
     ws.append(header)
     written = 0
     for written, e in enumerate(rows.iterator(chunk_size=2000), start=1):
-        cells = []
-        for value in _row(written, e):
-            if hasattr(value, "isoformat") and value is not None:
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = DATE_FORMAT
-                cells.append(cell)
-            else:
-                cells.append(value)
-        ws.append(cells)
+        ws.append([sheet_cell(ws, value) for value in _row(written, e)])
     fh = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it, which deletes it)
     wb.save(fh)
     fh.seek(0)

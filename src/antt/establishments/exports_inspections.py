@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 from antt.core import audit
 from antt.core.models import AuditEvent
 from antt.establishments import selectors_inspections as selectors
+from antt.establishments.exports import sheet_cell
 from antt.establishments.models import Domain
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -124,7 +125,7 @@ def plan_xlsx(plan: selectors.Plan, *, user) -> io.BytesIO:
         ws.append(bold)
         n = 0
         for row in _chunks(getattr(plan, key), shape, plan):
-            ws.append(cells(row))
+            ws.append([sheet_cell(ws, value) for value in cells(row)])
             n += 1
         if n >= EXPORT_LIMIT:
             ws.append([f"Chỉ xuất {EXPORT_LIMIT} dòng đầu; hãy chọn đơn vị nhỏ hơn để xuất đủ."])

@@ -12,14 +12,16 @@ from __future__ import annotations
 from django.utils import timezone
 
 from antt.establishments.models import Certificate, ChangeEntry, Establishment
+from antt.violations.selectors import mask_id
 
 
 def shared_tax_code(tax_code: str) -> str:
     """A household business's tax code is the owner's 12-digit personal ID number (TT
-    86/2024/TT-BTC): shared masked, last 4 digits only. An agency that knows the full code can
-    still ask for it by that code."""
+    86/2024/TT-BTC): shared masked like every ID number (`mask_id`, last 4 digits only), on the
+    public verification page too. An agency that knows the full code can still ask for it by
+    that code."""
     if len(tax_code) == 12 and tax_code.isdigit():
-        return "•" * 8 + tax_code[-4:]
+        return mask_id(tax_code, 4)
     return tax_code
 
 

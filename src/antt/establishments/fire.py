@@ -36,8 +36,10 @@ from antt.core import audit
 from antt.dossiers.workflow import TransitionError
 from antt.establishments.errors import EstablishmentError
 from antt.establishments.models import Establishment, FireCategory, FireProfile, FireRecord
+from antt.establishments.services import strip_controls
 from antt.org.roles import can
 from antt.org.selectors import unit_is_visible
+from antt.reports.formatting import number as dotted
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "fire.yaml"
 Kind = FireRecord.Kind
@@ -63,7 +65,6 @@ __all__ = [
     "fire_gaps",
     "fire_profile_set",
     "fire_record_add",
-    "fire_record_list",
     "kind_choices",
     "kind_for_establishment",
     "suggest_category",
@@ -262,7 +263,7 @@ def _size(name: str, value) -> int | None:
     if number != value and not isinstance(value, str):
         raise EstablishmentError(f"{label} phải là số nguyên không âm.", field=name)
     if number < 0 or number > maximum:
-        raise EstablishmentError(f"{label} phải là số nguyên từ 0 đến {maximum:,}.".replace(",", "."), field=name)
+        raise EstablishmentError(f"{label} phải là số nguyên từ 0 đến {dotted(maximum)}.", field=name)
     return number
 
 
@@ -328,7 +329,7 @@ def fire_profile_set(
             ("capacity", capacity),
         )
     }
-    note = (note or "").strip()
+    note = strip_controls(note).strip()
     if len(note) > NOTE_MAX:
         raise EstablishmentError(f"Ghi chú dài quá {NOTE_MAX} ký tự.", field="note")
     if not (category_code or "").strip():
@@ -394,9 +395,7 @@ def _clean_details(kind: str, details) -> dict:
                 or number > limit
                 or (not isinstance(value, str) and number != value)
             ):
-                raise EstablishmentError(
-                    f"{label} phải là số nguyên không âm, không quá {limit:,}.".replace(",", "."), field=key
-                )
+                raise EstablishmentError(f"{label} phải là số nguyên không âm, không quá {dotted(limit)}.", field=key)
             clean[key] = number
         elif isinstance(value, (str, int)) and not isinstance(value, bool):
             clean[str(key)[:40]] = value if isinstance(value, int) else str(value)[:200]
@@ -450,7 +449,7 @@ def fire_record_add(
         )
     if result not in FireRecord.Result.values:
         raise EstablishmentError("Kết quả không hợp lệ.", field="result")
-    number, issuer, summary = (number or "").strip(), (issuer or "").strip(), (summary or "").strip()
+    number, issuer, summary = (strip_controls(v).strip() for v in (number, issuer, summary))
     if len(number) > 60:
         raise EstablishmentError("Số văn bản dài quá 60 ký tự.", field="number")
     if len(issuer) > 200:
@@ -499,11 +498,10 @@ def apply_returned_dossier(*, dossier, officer, action) -> FireRecord:
     the dossier first. Number = the dossier's (first) result code, issuer = the dossier's unit.
     Returning twice adds nothing.
     """
-    info = (dossier.form_data or {}).get("establishment") if isinstance(dossier.form_data, dict) else None
-    raw_id = info.get("id") if isinstance(info, dict) else None
-    establishment = None
-    if isinstance(raw_id, int) or (isinstance(raw_id, str) and raw_id.isdigit()):
-        establishment = Establishment.objects.filter(pk=int(raw_id)).first()
+    from antt.establishments.certificates import dossier_link  # certificates dispatches here
+
+    pk, _lines = dossier_link(dossier)
+    establishment = Establishment.objects.filter(pk=pk).first() if pk else None
     if establishment is None:
         raise TransitionError(
             f"Hồ sơ {dossier.code} chưa gắn cơ sở: gắn cơ sở cho hồ sơ trước khi trả kết quả "
@@ -544,13 +542,6 @@ def apply_returned_dossier(*, dossier, officer, action) -> FireRecord:
         )
         _refresh_due(establishment, day)
     return record
-
-
-def fire_record_list(user, establishment: Establishment, kind: str | None = None):
-    """The establishment's fire-safety file as `user` may see it (reads live in selectors_fire)."""
-    from antt.establishments.selectors_fire import fire_record_list as _list
-
-    return _list(user, establishment, kind=kind)
 
 
 # --- what the file lacks ------------------------------------------------------------------------

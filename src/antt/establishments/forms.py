@@ -38,6 +38,28 @@ FIRE_CHOICES = [
 FIRE_VALUES = {"": None, "yes": True, "no": False, "high_risk": "high_risk"}
 
 
+def vi_messages(form: forms.Form) -> None:
+    """The house's Vietnamese error messages (`violations.forms._vi_messages`: Django's own
+    Vietnamese reads "Nhập một số tổng thể."), keeping the messages a field was given by hand."""
+    custom = {}
+    for name, field in form.fields.items():
+        defaults = {}
+        for cls in reversed(type(field).__mro__):
+            defaults.update(getattr(cls, "default_error_messages", {}))
+        custom[name] = {k: v for k, v in field.error_messages.items() if defaults.get(k) != v}
+    _vi_messages(form)
+    for name, field in form.fields.items():
+        field.error_messages.update(custom[name])
+
+
+class VietnameseForm(forms.Form):
+    """A form whose every error message is the house's Vietnamese (`vi_messages`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        vi_messages(self)
+
+
 def _line_choices(day) -> list[tuple[str, str]]:
     return [(line.code, f"{line.order}. {line.name}") for line in lines_in_force(day)]
 
@@ -169,12 +191,6 @@ class EstablishmentForm(forms.Form):
         self.fields["area"].queryset = intake_areas(officer)
         self.fields["name"].widget.attrs.update({"accesskey": "h", "autofocus": True})
         _vi_messages(self)
-        for name in ("latitude", "longitude"):  # _vi_messages's integer branch also catches DecimalField
-            self.fields[name].error_messages.update(
-                invalid="Tọa độ phải là số thập phân, ví dụ 19.807600.",
-                min_value="Tọa độ nằm ngoài phạm vi cho phép.",
-                max_value="Tọa độ nằm ngoài phạm vi cho phép.",
-            )
         self.fields["registration_date"].error_messages["invalid"] = "Ngày không hợp lệ (dd/mm/yyyy)."
         self.fields["line_codes"].error_messages["invalid_choice"] = "Ngành, nghề đã chọn không có trong danh mục."
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from django import forms
 
 from antt.establishments.accounts import CONSENT_TEXT
+from antt.establishments.forms import VietnameseForm
 from antt.establishments.models import EstablishmentAccount
 
 
-class _PersonForm(forms.Form):
+class _PersonForm(VietnameseForm):
     full_name = forms.CharField(
         label="Họ và tên người sử dụng tài khoản",
         max_length=150,
@@ -92,7 +93,7 @@ class StaffAccountForm(_PersonForm):
     pass
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(VietnameseForm):
     decision = forms.ChoiceField(
         label="Quyết định",
         choices=[("approve", "Duyệt: cho phép sử dụng"), ("refuse", "Từ chối")],
@@ -107,7 +108,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class AccountFilterForm(forms.Form):
+class AccountFilterForm(VietnameseForm):
     q = forms.CharField(label="Tên cơ sở hoặc mã số thuế", max_length=100, required=False)
     status = forms.ChoiceField(
         label="Tình trạng",

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from antt.dossiers.forms import VietnameseDateField
+from antt.establishments.forms import vi_messages
 from antt.establishments.models import BusinessLine, Certificate, RevocationGround
 
 STATUS_CHOICES = [("", "Mọi tình trạng"), *Certificate.Status.choices]
@@ -53,6 +54,7 @@ class CertificateListForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
         self.fields["line"].choices = [("", "Mọi ngành, nghề"), *_line_choices()]
+        vi_messages(self)
 
 
 class _DecisionForm(forms.Form):
@@ -89,6 +91,10 @@ class _DecisionForm(forms.Form):
             for g in grounds.order_by("code", "-valid_from")
         ]
         self.fields["lines"].choices = list(line_choices)
+        vi_messages(self)
+        self.fields["lines"].error_messages["invalid_choice"] = (
+            "Ngành, nghề đã chọn không có trên giấy chứng nhận hoặc đã bị thu hồi."
+        )
 
 
 class SuspendForm(_DecisionForm):
@@ -145,6 +151,10 @@ class IssueForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
         self.fields["lines"].choices = list(line_choices)
+        vi_messages(self)
+        self.fields["lines"].error_messages["invalid_choice"] = (
+            "Ngành, nghề đã chọn không có trong các ngành, nghề cơ sở đã đăng ký."
+        )
 
 
 class LinkForm(forms.Form):
@@ -160,3 +170,7 @@ class LinkForm(forms.Form):
     def __init__(self, *args, line_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lines"].choices = list(line_choices)
+        vi_messages(self)
+        self.fields["lines"].error_messages["invalid_choice"] = (
+            "Ngành, nghề đã chọn không có trong các ngành, nghề cơ sở đã đăng ký."
+        )

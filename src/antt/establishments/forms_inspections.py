@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from django import forms
 
 from antt.dossiers.forms import DATE_FORMATS, VietnameseDateField
+from antt.establishments.forms import VietnameseForm
 from antt.establishments.inspections import MAX_FINDINGS, FindingData
 from antt.establishments.models import Domain, Inspection
 
@@ -24,7 +25,7 @@ def _textarea(rows: int = 2, **attrs) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows, **attrs})
 
 
-class PlanForm(forms.Form):
+class PlanForm(VietnameseForm):
     domain = forms.ChoiceField(label="Lĩnh vực kiểm tra", choices=Domain.choices, widget=forms.RadioSelect)
     kind = forms.ChoiceField(label="Hình thức kiểm tra", choices=Inspection.Kind.choices)
     planned_on = VietnameseDateField(label="Ngày kiểm tra dự kiến")
@@ -44,20 +45,20 @@ class PlanForm(forms.Form):
         self.fields["planned_on"].widget.attrs.update({"accesskey": "d", "autofocus": True})
 
 
-class NotifyForm(forms.Form):
+class NotifyForm(VietnameseForm):
     notified_on = VietnameseDateField(label="Ngày gửi thông báo cho cơ sở")
 
 
-class CancelForm(forms.Form):
+class CancelForm(VietnameseForm):
     reason = forms.CharField(label="Lý do hủy", max_length=400, widget=_textarea(2))
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(VietnameseForm):
     resolved_on = VietnameseDateField(label="Ngày khắc phục")
     follow_up = forms.CharField(label="Kết quả theo dõi, kiểm tra lại", max_length=2000, widget=_textarea(2))
 
 
-class EscalateForm(forms.Form):
+class EscalateForm(VietnameseForm):
     record_number = forms.CharField(
         label="Số biên bản vi phạm hành chính",
         max_length=40,
@@ -66,7 +67,7 @@ class EscalateForm(forms.Form):
     note = forms.CharField(label="Ghi chú", required=False, max_length=2000, widget=_textarea(2))
 
 
-class RecordForm(forms.Form):
+class RecordForm(VietnameseForm):
     inspected_on = VietnameseDateField(label="Ngày kiểm tra")
     outcome = forms.ChoiceField(label="Kết luận", choices=Inspection.Outcome.choices, widget=forms.RadioSelect)
     record_number = forms.CharField(label="Số biên bản kiểm tra", required=False, max_length=40)
@@ -122,7 +123,7 @@ class DueField(forms.Field):
         raise forms.ValidationError(self.error)
 
 
-class FindingRowForm(forms.Form):
+class FindingRowForm(VietnameseForm):
     description = forms.CharField(label="Tồn tại, thiếu sót", required=False, max_length=2000, widget=_textarea(2))
     requirement = forms.CharField(label="Yêu cầu khắc phục", required=False, max_length=2000, widget=_textarea(2))
     due = DueField(label="Hạn khắc phục", required=False)
@@ -145,7 +146,7 @@ def finding_rows(formset, inspected_on: date | None) -> list[FindingData]:
     return rows
 
 
-class ListForm(forms.Form):
+class ListForm(VietnameseForm):
     q = forms.CharField(label="Tên cơ sở, mã số thuế, số biên bản", required=False, max_length=100)
     status = forms.ChoiceField(label="Tình trạng", required=False, choices=[("", "Tất cả"), *Inspection.Status.choices])
     domain = forms.ChoiceField(label="Lĩnh vực", required=False, choices=[("", "Tất cả"), *Domain.choices])

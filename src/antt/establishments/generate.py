@@ -780,7 +780,8 @@ class EstablishmentGenerator:
             tax_code = owner_id  # TT 86/2024/TT-BTC: the owner's personal ID since 01/07/2025
             self.tax_codes.add(tax_code)
         elif o.kind == "branch":
-            name = f"Chi nhánh {rng.choice(LEGAL_FORMS['enterprise'])} {brand} tại {area.name}"
+            place = area.name[:1].lower() + area.name[1:]  # "tại phường Hạc Thành"
+            name = f"Chi nhánh {rng.choice(LEGAL_FORMS['enterprise'])} {brand} tại {place}"
             tax_code = self._tax_code(rng, branch=True)
         elif o.kind == "cooperative":
             name = f"Hợp tác xã Dịch vụ {brand}"

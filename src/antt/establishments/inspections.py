@@ -63,7 +63,7 @@ from antt.establishments.models import (
     Inspection,
     InspectionRule,
 )
-from antt.org.roles import can
+from antt.establishments.services import require_officer, strip_controls
 from antt.org.selectors import unit_is_visible
 
 Action = AuditEvent.Action
@@ -110,13 +110,6 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _require(officer, capability: str = "establishment.inspect") -> None:
-    if not can(officer, capability):
-        raise EstablishmentError("Bạn không có quyền thực hiện thao tác này.", status=403)
-    if not getattr(officer, "unit_id", None):
-        raise EstablishmentError("Tài khoản của bạn chưa thuộc đơn vị nào.", status=403)
-
-
 def _require_visible(officer, unit, what: str = "cơ sở") -> None:
     if not unit_is_visible(officer, unit):
         raise EstablishmentError(f"Không tìm thấy {what}.", status=404)
@@ -124,7 +117,7 @@ def _require_visible(officer, unit, what: str = "cơ sở") -> None:
 
 def _text(value, name: str, *, required: bool = False, limit: int = MAX_TEXT, field_name: str = "") -> str:
     """Typed text with runs of spaces collapsed (line breaks kept), checked for presence and length."""
-    raw = str(value or "").replace("\x00", "")
+    raw = strip_controls(value)
     text = "\n".join(" ".join(line.split()) for line in raw.splitlines()).strip()
     if required and not text:
         raise EstablishmentError(f"Vui lòng nhập {name}.", field_name, 400)
@@ -420,7 +413,7 @@ def inspection_plan(
     team: str = "",
 ) -> Inspection:
     """Plan an inspection of `establishment` (see the module docstring for the legal rules)."""
-    _require(officer)
+    require_officer(officer, "establishment.inspect")
     _require_visible(officer, establishment.unit)
     domain = _choice(domain, Domain.choices, "Lĩnh vực kiểm tra", "domain")
     kind = _choice(kind, Inspection.Kind.choices, "Hình thức kiểm tra", "kind")
@@ -504,7 +497,7 @@ def _check_post_check(establishment: Establishment, domain: str, planned_on: dat
 @transaction.atomic
 def inspection_notify(*, officer, inspection: Inspection, notified_on) -> Inspection:
     """Record the day the business was notified of the inspection (TT 42 Art. 8(2))."""
-    _require(officer)
+    require_officer(officer, "establishment.inspect")
     _require_visible(officer, inspection.unit, "cuộc kiểm tra")
     notified_on = _date(notified_on, "Ngày thông báo", "notified_on")
     inspection = _lock(Inspection, inspection.pk)
@@ -599,7 +592,7 @@ def inspection_record(
     before the inspection; "có vi phạm" needs at least one violation record (visible to the
     officer). The establishment's last inspection, risk and next due date follow.
     """
-    _require(officer)
+    require_officer(officer, "establishment.inspect")
     _require_visible(officer, inspection.unit, "cuộc kiểm tra")
     inspected_on = _date(inspected_on, "Ngày kiểm tra", "inspected_on")
     outcome = _choice(outcome, Inspection.Outcome.choices, "Kết luận kiểm tra", "outcome")
@@ -668,7 +661,7 @@ def inspection_record(
 @transaction.atomic
 def inspection_cancel(*, officer, inspection: Inspection, reason: str) -> Inspection:
     """Cancel a planned inspection; the reason is kept with it (in `summary`) and in the audit."""
-    _require(officer)
+    require_officer(officer, "establishment.inspect")
     _require_visible(officer, inspection.unit, "cuộc kiểm tra")
     reason = _text(reason, "lý do hủy", required=True, limit=400, field_name="reason")
     inspection = _lock(Inspection, inspection.pk)
@@ -684,7 +677,7 @@ def inspection_cancel(*, officer, inspection: Inspection, reason: str) -> Inspec
 
 
 def _open_finding(officer, finding: Finding) -> Finding:
-    _require(officer)
+    require_officer(officer, "establishment.inspect")
     _require_visible(officer, finding.unit, "tồn tại")
     finding = Finding.objects.select_for_update().select_related("inspection").get(pk=finding.pk)
     if finding.status != Finding.Status.OPEN:
@@ -771,23 +764,10 @@ def _aware_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=calendar.LOCAL_TZ)
 
 
-def _fire_gaps_function():
-    """`antt.establishments.fire.fire_gap_items` (batched: profile and records passed in) once
-    the fire module has it (it is built in parallel); None until then."""
-    try:
-        from antt.establishments import fire
-    except ModuleNotFoundError as exc:  # the module is not there yet
-        if exc.name != "antt.establishments.fire":
-            raise
-        return None
-    return getattr(fire, "fire_gap_items", None)
-
-
 def _fire_gaps(establishments: Sequence[Establishment], today: date) -> dict[int, list[str]]:
-    """The fire-safety file's gaps of each establishment with a fire profile (3 queries)."""
-    gap_items = _fire_gaps_function()
-    if gap_items is None:
-        return {}
+    """The fire-safety file's gaps of each establishment with a fire profile (2 queries)."""
+    from antt.establishments.fire import fire_gap_items  # fire imports this module back
+
     ids = [e.pk for e in establishments]
     profiles = {
         p.establishment_id: p for p in FireProfile.objects.filter(establishment_id__in=ids).select_related("category")
@@ -798,7 +778,7 @@ def _fire_gaps(establishments: Sequence[Establishment], today: date) -> dict[int
     for r in FireRecord.objects.filter(establishment_id__in=list(profiles)):
         records[r.establishment_id].append(r)
     return {
-        e.pk: [g.message for g in gap_items(e, today, profile=profiles[e.pk], records=records[e.pk])]
+        e.pk: [g.message for g in fire_gap_items(e, today, profile=profiles[e.pk], records=records[e.pk])]
         for e in establishments
         if e.pk in profiles
     }
@@ -1049,32 +1029,17 @@ def refresh_many(queryset, today: date | None = None, *, batch: int = 1000, prog
 @dataclass
 class DailySummary:
     refresh: RefreshResult
-    restored: int | None  # None: the certificates module has no restore yet
-
-
-def _restore_function():
-    """`antt.establishments.certificates.restore_expired_suspensions` once it is implemented."""
-    try:
-        from antt.establishments import certificates
-    except ModuleNotFoundError as exc:
-        if exc.name != "antt.establishments.certificates":
-            raise
-        return None
-    return getattr(certificates, "restore_expired_suspensions", None)
+    restored: int  # certificates whose temporary revocation ended
 
 
 def establishments_daily(today: date | None = None, *, unit=None, batch: int = 1000, progress=None) -> DailySummary:
     """The daily sweep: lift the certificate suspensions that ended (they change the risk),
     then recompute the risk score and the due dates of every establishment (of `unit` and the
     units below it, when given). One SYSTEM entry in the audit trail with the counts."""
+    from antt.establishments.certificates import restore_expired_suspensions  # certificates imports services
+
     today = today or _today()
-    restore = _restore_function()
-    restored = None
-    if restore is not None:
-        try:
-            restored = restore(today)
-        except NotImplementedError:
-            restored = None
+    restored = restore_expired_suspensions(today)
     qs = Establishment.objects.all()
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)

@@ -548,7 +548,7 @@ class EstablishmentAccount(models.Model):
     approves a sign-up; a manager account may add staff accounts of its own establishment."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Chờ công an duyệt")
+        PENDING = "pending", _("Chờ Công an duyệt")
         ACTIVE = "active", _("Đang sử dụng")
         REFUSED = "refused", _("Bị từ chối")
         DISABLED = "disabled", _("Đã khóa")

@@ -6,8 +6,8 @@ scope is a 404, never a 403 (do not reveal that it exists).
 
 Search (`q`): every word of the query, folded like the stored `name_folded` (name and trade
 name, lower case, no accents, đ → d), must appear in it — `name_folded LIKE '%word%'`, which the
-pg_trgm GIN index of migration 0002 serves on PostgreSQL — or the query is a tax code and matches
-the normalised `tax_code` exactly (unique index). "karaoke anh duong" finds "Karaoke Ánh Dương".
+pg_trgm GIN index of migration 0002 serves on PostgreSQL — unless the query is a tax code: then
+it matches the normalised `tax_code` exactly (unique index) and nothing else. "karaoke anh duong" finds "Karaoke Ánh Dương".
 
 Personal data (owner, representative, security-responsible person): lists and the detail page
 show it masked (`masked_people`); `establishment_personal` returns it in full to roles with
@@ -68,8 +68,22 @@ def lines_in_force(day: date) -> QuerySet[BusinessLine]:
     return BusinessLine.objects.filter(BusinessLine.valid_on(day)).order_by("order", "code")
 
 
-def _clean_query(q: str | None) -> str:
+def clean_query(q: str | None) -> str:
+    """A typed search: no NUL (PostgreSQL refuses it), trimmed, at most 100 characters."""
     return (q or "").replace("\x00", "").strip()[:100]
+
+
+def name_words(q: str | None, field: str = "name_folded") -> Q | None:
+    """Every word of `q`, folded like `Establishment.name_folded` (no accents, đ → d), inside
+    `field` (a path to a `name_folded`); None for an empty query. The one name search of the
+    registry, the certificates, fire premises, inspections and business accounts lists."""
+    words = fold(clean_query(q)).split()[:SEARCH_WORDS]
+    if not words:
+        return None
+    cond = Q()
+    for word in words:
+        cond &= Q(**{f"{field}__contains": word})
+    return cond
 
 
 def _tax_code_of(q: str) -> str | None:
@@ -84,17 +98,12 @@ def _tax_code_of(q: str) -> str | None:
 
 def search_filter(q: str) -> Q | None:
     """The WHERE of a registry search, or None for an empty query."""
-    q = _clean_query(q)
-    if not q:
-        return None
-    words = fold(q).split()[:SEARCH_WORDS]
-    cond = Q()
-    for word in words:
-        cond &= Q(name_folded__contains=word)
-    code = _tax_code_of(q)
+    q = clean_query(q)
+    code = _tax_code_of(q) if q else None
     if code is not None:
-        return Q(tax_code=code) | cond if words else Q(tax_code=code)
-    return cond if words else None
+        # A name never holds a 10- or 12-digit number: the unique index alone answers.
+        return Q(tax_code=code)
+    return name_words(q)
 
 
 def _unit_obj(unit) -> Unit | None:
@@ -182,6 +191,73 @@ def establishment_get(user, pk) -> Establishment:
     if e is None:
         raise Http404("Không tìm thấy cơ sở.")
     return e
+
+
+# The columns the registry list page shows (and nothing more: the list, and so the registry
+# search, is benchmarked on this queryset, bench/establishments.py).
+LIST_COLUMNS = (
+    "id",
+    "name",
+    "trade_name",
+    "tax_code",
+    "address",
+    "status",
+    "next_security_due",
+    "security_person_name",
+    "unit__name",
+    "area__name",
+)
+
+
+def for_list_page(qs: QuerySet) -> QuerySet:
+    """`qs` narrowed to what a row of the list page shows, with its unit and commune (the
+    lines come from `list_rows`)."""
+    return qs.select_related("unit", "area").only(*LIST_COLUMNS)
+
+
+def list_rows(establishments) -> list[dict]:
+    """The rows of the list page: each establishment, its line names (one flat query on the
+    through table for the whole page) and its security person, masked."""
+    establishments = list(establishments)
+    found: dict[int, list[tuple]] = {e.pk: [] for e in establishments}
+    if found:
+        catalogue = line_catalogue()
+        pairs = Establishment.lines.through.objects.filter(establishment_id__in=list(found)).values_list(
+            "establishment_id", "businessline_id"
+        )
+        pairs = list(pairs)
+        if any(line_id not in catalogue for _, line_id in pairs):  # a line added since: read again
+            catalogue = line_catalogue(fresh=True)
+        for establishment_id, line_id in pairs:
+            found[establishment_id].append(catalogue.get(line_id) or (0, "", f"#{line_id}"))
+    return [
+        {
+            "e": e,
+            "lines": [name for _, _, name in sorted(found[e.pk])],
+            "people": {"security_person_name": mask_name(e.security_person_name)},
+        }
+        for e in establishments
+    ]
+
+
+LINE_CATALOGUE_SECONDS = 300
+
+
+def line_catalogue(*, fresh: bool = False) -> dict[int, tuple[int, str, str]]:
+    """{line id: (order, code, name)} of every business line (a few dozen rows), cached for five
+    minutes: the list page names the lines of its rows without a join (a renamed line shows
+    everywhere else at once, on the list within five minutes)."""
+    from django.core.cache import cache
+
+    def load():
+        return {
+            pk: (order, code, name)
+            for pk, order, code, name in BusinessLine.objects.values_list("id", "order", "code", "name")
+        }
+
+    if fresh:
+        cache.delete("establishments:line-catalogue")
+    return cache.get_or_set("establishments:line-catalogue", load, LINE_CATALOGUE_SECONDS)
 
 
 def masked_people(e: Establishment) -> dict:

@@ -18,7 +18,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from antt.core import audit
-from antt.core.text import fold
 from antt.establishments.models import (
     BusinessLine,
     Establishment,
@@ -27,6 +26,7 @@ from antt.establishments.models import (
     Inspection,
     ProcedureAction,
 )
+from antt.establishments.selectors import clean_query, name_words
 from antt.org.roles import can
 from antt.org.selectors import get_scoped_or_404, mask_phone, scope
 
@@ -38,6 +38,13 @@ CERT_ACTIONS = (
 )
 APPLICANT_FIELDS = ["full_name", "phone", "email"]
 _ORGANISATION_CODE = re.compile(r"^[0-9]{10}(-[0-9]{3})?$")
+_MOBILE = re.compile(r"^(0|\+?84)(3|5|7|8|9)[0-9]{8}$")  # what the online form accepts
+
+
+def _mobile(*numbers: str) -> str:
+    """The first mobile number: the online form's phone is a mobile (SMS, the lookup's last four
+    digits), and an establishment's contact number is often a landline the form would refuse."""
+    return next((n for n in numbers if _MOBILE.match(re.sub(r"[\s.\-()]", "", n or ""))), "")
 
 
 # --- The signed-in business -------------------------------------------------------------------
@@ -199,7 +206,7 @@ def online_prefill(user, version, *, area_ids=()) -> OnlinePrefill | None:
         # The online form takes an organisation's 10 or 10-3 digit code; a household's 12-digit
         # code is a personal ID number, which the form would refuse for an organisation.
         "id_number": e.tax_code if _ORGANISATION_CODE.match(e.tax_code) else "",
-        "phone": e.phone or account.user.phone,
+        "phone": _mobile(e.phone, account.user.phone),
         "email": e.email or account.user.email,
         "address": e.address,
         "representative_name": account.user.full_name,
@@ -231,14 +238,10 @@ def accounts_for_officer(user, *, status: str = S.PENDING, q: str = "", sort: st
     qs = scope(user, EstablishmentAccount.objects.all(), "establishment__unit")
     if status:
         qs = qs.filter(status=status)
-    q = (q or "").replace("\x00", "").strip()[:100]
-    if q:
-        words = fold(q).split()[:5]
-        text = Q(establishment__tax_code__startswith=q.replace(" ", ""))
-        name = Q()
-        for word in words:
-            name &= Q(establishment__name_folded__contains=word)
-        qs = qs.filter(text | name)
+    q = clean_query(q)
+    name = name_words(q, "establishment__name_folded")
+    if name is not None:
+        qs = qs.filter(Q(establishment__tax_code__startswith=q.replace(" ", "")) | name)
     return qs.select_related("establishment__unit", "user", "decided_by").order_by(
         *ACCOUNT_SORTS.get(sort, ACCOUNT_SORTS["created"])
     )

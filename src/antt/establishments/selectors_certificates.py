@@ -17,13 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from antt.core.text import fold
+from antt.establishments.feed import shared_tax_code
 from antt.establishments.models import Certificate, CertificateEvent, Establishment
+from antt.establishments.selectors import clean_query, name_words
 from antt.org.roles import can
 from antt.org.selectors import scope, unit_is_visible
 from antt.violations.selectors import mask_id, mask_name
@@ -39,6 +40,12 @@ LINE_LABELS = {
     LINE_REVOKED: "Bị thu hồi",
 }
 SORTS = {"issued": "issued_on", "number": "number", "name": "establishment__name_folded", "status": "status"}
+# The events that change the state of a line (`line_states` replays them).
+LINE_EVENT_ACTIONS = (
+    CertificateEvent.Action.SUSPEND,
+    CertificateEvent.Action.RESTORE,
+    CertificateEvent.Action.REVOKE,
+)
 
 
 @dataclass(frozen=True)
@@ -90,12 +97,9 @@ def certificate_list(
     """The certificates list: number or establishment (name without diacritics, tax code), status,
     issuing or managing unit (with the units below it), line."""
     qs = visible_certificates(user)
-    q = (q or "").replace("\x00", "").strip()[:100]
+    q = clean_query(q)
     if q:
-        words = fold(q).split()[:6]
-        by_name = Q()
-        for word in words:
-            by_name &= Q(establishment__name_folded__contains=word)
+        by_name = name_words(q, "establishment__name_folded") or Q(pk__in=[])
         qs = qs.filter(Q(number__icontains=q) | Q(establishment__tax_code=q) | by_name)
     if status:
         qs = qs.filter(status=status)
@@ -105,7 +109,11 @@ def certificate_list(
         qs = qs.filter(lines__code=line).distinct()
     key = SORTS.get((sort or "").lstrip("-"), "issued_on")
     direction = "-" if (sort or "-issued").startswith("-") else ""
-    return qs.select_related("establishment", "unit").prefetch_related("lines").order_by(f"{direction}{key}", "-id")
+    return (
+        qs.select_related("establishment", "unit", "replaced_by")
+        .prefetch_related("lines")
+        .order_by(f"{direction}{key}", "-id")
+    )
 
 
 def live_certificate(establishment: Establishment) -> Certificate | None:
@@ -118,8 +126,19 @@ def live_certificate(establishment: Establishment) -> Certificate | None:
 # --- line states ------------------------------------------------------------------------
 
 
+def line_events_prefetch() -> Prefetch:
+    """Prefetch for a list of certificates whose line states are shown (`line_states` reads
+    `certificate.line_events` when it is there instead of one query per certificate)."""
+    return Prefetch(
+        "events",
+        queryset=CertificateEvent.objects.filter(action__in=LINE_EVENT_ACTIONS).order_by("at", "id"),
+        to_attr="line_events",
+    )
+
+
 def line_states(certificate: Certificate, today: date | None = None, events=None) -> list[LineState]:
-    """Each line of the certificate with its state today, replayed from the certificate's events.
+    """Each line of the certificate with its state today, replayed from the certificate's events
+    (`events`, else the prefetched `line_events`, else read here).
 
     A suspension whose last day has passed counts as over even before the daily job
     (`restore_expired_suspensions`) has written its RESTORE event.
@@ -128,13 +147,9 @@ def line_states(certificate: Certificate, today: date | None = None, events=None
     lines = sorted(certificate.lines.all(), key=lambda line: (line.order, line.code))
     state: dict[str, tuple[str, date | None]] = {line.code: (LINE_VALID, None) for line in lines}
     if events is None:
-        events = certificate.events.filter(
-            action__in=(
-                CertificateEvent.Action.SUSPEND,
-                CertificateEvent.Action.RESTORE,
-                CertificateEvent.Action.REVOKE,
-            )
-        ).order_by("at", "id")
+        events = getattr(certificate, "line_events", None)
+    if events is None:
+        events = certificate.events.filter(action__in=LINE_EVENT_ACTIONS).order_by("at", "id")
     for event in events:
         for code in event.lines or ():
             if code not in state:
@@ -239,15 +254,6 @@ def by_token(token: str) -> Certificate | None:
     )
 
 
-def public_tax_code(establishment: Establishment) -> str:
-    """The tax code as the public page shows it: a household business's code is its owner's
-    12-digit personal ID number (TT 86/2024/TT-BTC), so only its last four digits show."""
-    code = establishment.tax_code or ""
-    if establishment.kind == Establishment.Kind.HOUSEHOLD or (len(code) == 12 and code.isdigit()):
-        return mask_id(code, 4)
-    return code
-
-
 def public_view(certificate: Certificate, today: date | None = None) -> dict:
     """What the public verification page shows: business data and the state, nothing personal."""
     today = today or timezone.localdate()
@@ -258,7 +264,7 @@ def public_view(certificate: Certificate, today: date | None = None) -> dict:
         "kind": certificate.get_kind_display(),
         "establishment": e.name,
         "trade_name": e.trade_name,
-        "tax_code": public_tax_code(e),
+        "tax_code": shared_tax_code(e.tax_code),
         "address": address,
         "unit": certificate.unit.name,
         "issued_on": certificate.issued_on,
@@ -288,7 +294,7 @@ def detail_context(user, establishment) -> dict:
     certificates = list(
         visible_certificates(user)
         .filter(establishment=establishment)
-        .select_related("unit")
+        .select_related("unit", "replaced_by")
         .prefetch_related("lines")
         .order_by("-issued_on", "-id")
     )
@@ -318,14 +324,10 @@ def detail_context(user, establishment) -> dict:
 def linkable_establishments(user, q: str, *, limit: int = 20) -> list[Establishment]:
     """Establishments the user may see whose name (without diacritics) or tax code matches `q`,
     for the page that ties a dossier to its establishment."""
-    q = (q or "").replace("\x00", "").strip()[:100]
+    q = clean_query(q)
     if not q or not can(user, "establishment.view"):
         return []
-    words = fold(q).split()[:6]
-    by_name = Q()
-    for word in words:
-        by_name &= Q(name_folded__contains=word)
-    cond = by_name | Q(tax_code__startswith=q.replace(" ", ""))
+    cond = (name_words(q) or Q(pk__in=[])) | Q(tax_code__startswith=q.replace(" ", ""))
     qs = scope(user, Establishment.objects.all(), "unit").filter(cond)
     return list(qs.select_related("area", "unit").prefetch_related("lines").order_by("name_folded", "id")[:limit])
 

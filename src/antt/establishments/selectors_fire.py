@@ -21,9 +21,9 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from antt.core.text import fold
 from antt.establishments import fire
 from antt.establishments.models import Establishment, FireProfile, FireRecord
+from antt.establishments.selectors import clean_query, name_words
 from antt.org.roles import can
 from antt.org.selectors import scope, unit_is_visible
 
@@ -128,12 +128,9 @@ def fire_premises(
     qs = scope(user, FireProfile.objects.all(), "establishment__unit")
     if unit is not None:
         qs = qs.filter(establishment__unit=unit) if unit_is_visible(user, unit) else qs.none()
-    words = fold(q or "").split()
-    if words:
-        name = Q()
-        for word in words[:8]:
-            name &= Q(establishment__name_folded__contains=word)
-        qs = qs.filter(name | Q(establishment__tax_code=(q or "").strip()))
+    name = name_words(q, "establishment__name_folded")
+    if name is not None:
+        qs = qs.filter(name | Q(establishment__tax_code=clean_query(q)))
     if category:
         qs = qs.filter(category__code=category)
     if appendix:

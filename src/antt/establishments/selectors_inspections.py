@@ -27,9 +27,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from antt.core import calendar
-from antt.core.text import fold
 from antt.establishments.inspections import RuleBook, notice_status, risk_breakdown
 from antt.establishments.models import Domain, Establishment, Finding, FireProfile, Inspection
+from antt.establishments.selectors import clean_query, name_words
 from antt.org.models import Unit
 from antt.org.roles import can
 from antt.org.selectors import _scope_path, scope, unit_is_visible
@@ -126,12 +126,9 @@ def inspection_list(
         qs = qs.filter(planned_on__gte=date_from)
     if date_to:
         qs = qs.filter(planned_on__lte=date_to)
-    text = (q or "").replace("\x00", "").strip()[:100]
-    if text:
-        words = fold(text).split()[:6]
-        cond = Q()
-        for word in words:
-            cond &= Q(establishment__name_folded__contains=word)
+    text = clean_query(q)
+    cond = name_words(text, "establishment__name_folded")
+    if cond is not None:
         qs = qs.filter(cond | Q(establishment__tax_code=text) | Q(record_number__iexact=text))
     return qs.select_related("establishment", "unit").order_by(
         *INSPECTION_SORTS.get(sort, INSPECTION_SORTS["-planned"])

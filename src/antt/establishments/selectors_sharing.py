@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from antt.establishments.models import BusinessLine, Certificate, ChangeEntry, Establishment
+from antt.establishments.selectors_certificates import line_events_prefetch
 from antt.org.roles import can
 from antt.org.selectors import scope
 
@@ -219,7 +220,11 @@ def shared_certificates(caller, f: CertificateFilter | None = None) -> QuerySet[
     return (
         qs.select_related("establishment", "unit", "replaces")
         .only(*CERTIFICATE_COLUMNS)
-        .prefetch_related(Prefetch("lines", queryset=BusinessLine.objects.only("id", "code")))
+        .prefetch_related(
+            # `certificate_public` lists the lines out (line_states): their order and name too
+            Prefetch("lines", queryset=BusinessLine.objects.only("id", "code", "order", "name")),
+            line_events_prefetch(),
+        )
         .order_by("id")
     )
 

@@ -49,6 +49,8 @@ __all__ = [
     "establishment_create",
     "establishment_set_status",
     "establishment_update",
+    "require_officer",
+    "strip_controls",
 ]
 
 PERSONAL_FIELDS = (
@@ -138,15 +140,27 @@ def data_from(establishment: Establishment) -> EstablishmentData:
 # --- checks -------------------------------------------------------------------------------
 
 
-def _require(officer, capability: str = "establishment.manage") -> None:
+def require_officer(officer, capability: str) -> None:
+    """403 unless `officer` holds `capability` and belongs to a unit (the check every service of
+    the app starts with; the unit then decides what it may touch)."""
     if not can(officer, capability):
         raise EstablishmentError("Bạn không có quyền thực hiện thao tác này.", status=403)
     if not getattr(officer, "unit_id", None):
         raise EstablishmentError("Tài khoản của bạn chưa thuộc đơn vị nào.", status=403)
 
 
+# Control characters (other than tabs and line breaks): nothing a person types, and a workbook
+# or PDF made of the text would refuse them. Each becomes a space, which the callers fold.
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, *range(0x80, 0xA0)], " ")
+
+
+def strip_controls(value) -> str:
+    """`value` as text with every control character (NUL included) turned into a space."""
+    return str(value or "").translate(_CONTROLS)
+
+
 def _text(value, name: str, label: str, max_length: int, *, required: bool = False) -> str:
-    text = " ".join(str(value or "").split())
+    text = " ".join(strip_controls(value).split())
     if required and not text:
         raise EstablishmentError(f"Vui lòng nhập {label}.", name)
     if len(text) > max_length:
@@ -296,7 +310,7 @@ def refresh_plan(e: Establishment) -> None:
 
 def establishment_create(*, officer, data: EstablishmentData) -> Establishment:
     """Add an establishment to the registry (one per business location, ND 96 Art. 23(1))."""
-    _require(officer)
+    require_officer(officer, "establishment.manage")
     values, lines = _clean(officer, data)
     try:
         with transaction.atomic():
@@ -331,7 +345,7 @@ def establishment_update(
     *, officer, establishment: Establishment, data: EstablishmentData, row_version: int | None = None
 ) -> Establishment:
     """Change an establishment's data. `row_version` is the version the officer's form showed."""
-    _require(officer)
+    require_officer(officer, "establishment.manage")
     if not unit_is_visible(officer, establishment.unit):
         raise EstablishmentError("Không tìm thấy cơ sở.", status=404)
     values, lines = _clean(officer, data, exclude_pk=establishment.pk)
@@ -374,7 +388,7 @@ def establishment_set_status(
 ) -> Establishment:
     """Active, paused (ND 96 Art. 25(13): the business notifies 10 days ahead) or ceased
     (Art. 17(2): its certificate becomes void); every change with its reason."""
-    _require(officer)
+    require_officer(officer, "establishment.manage")
     if not unit_is_visible(officer, establishment.unit):
         raise EstablishmentError("Không tìm thấy cơ sở.", status=404)
     if status not in Status.values:

@@ -127,7 +127,7 @@ ACTIONS: tuple[Action, ...] = (
         ("establishments:list",),
     ),
     Action(
-        "establishment.inspect",
+        "establishment.view",
         "Kế hoạch kiểm tra",
         "Cơ sở đến hạn kiểm tra trong tháng, quá hạn; tồn tại quá hạn khắc phục.",
         ("establishments:plan",),
@@ -194,6 +194,18 @@ def nav_items(request) -> list[NavItem]:
     if user is not None and user.is_authenticated and (can(user, "unit.manage") or user.is_superuser):
         entries.append(("Quản trị", optional_url("admin:index")))
     path = request.path
+    # The establishments app lives under several prefixes; all of them belong to "Cơ sở".
+    establishments = optional_url("establishments:list")
+    if establishments and any(
+        (prefix := optional_url(name)) and path.startswith(prefix)
+        for name in (
+            "establishments:certificate-list",
+            "establishments:fire-list",
+            "establishments:inspection-list",
+            "establishments:share-home",
+        )
+    ):
+        path = establishments
     # The most specific match is the current page ("/" must not win over "/thu-tuc/").
     matches = [url for _, url in entries if url and _is_current(path, url)]
     current = max(matches, key=len) if matches else None

@@ -400,9 +400,10 @@ def _parse_amount(value) -> int | None:
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
     text = re.sub(r"[\s.,đĐ]|VND", "", str(value or ""), flags=re.IGNORECASE)
-    if text.startswith("-") and text[1:].isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if text.startswith("-") and text[1:].isascii() and text[1:].isdigit():
         return -int(text[1:])
-    return int(text) if text.isdigit() and len(text) < 16 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 16 else None
 
 
 def read_statement(file) -> tuple[list[StatementRow], str, str]:

@@ -98,7 +98,9 @@ def test_the_form_is_prefilled_from_the_establishment_with_its_lines_to_choose(o
     # then the applicant is the establishment, and the lines are its own only
     assert 'value="Karaoke Ánh Dương"' in html and f'value="{e.tax_code}"' in html
     assert re.search(r'name="kind" value="organisation"[^>]*checked', html)
-    assert 'value="0237 3850 123"' in html and 'value="lienhe@anhduong.vn"' in html
+    assert 'value="lienhe@anhduong.vn"' in html
+    # the establishment's landline would be refused by the form's mobile field: the account's mobile
+    assert 'value="0912345678"' in html and 'value="0237 3850 123"' not in html
     assert 'name="establishment_lines" value="t-karaoke"' in html
     assert 'name="establishment_lines" value="t-luu-tru"' in html
     assert 'value="t-cam-do"' not in html

@@ -437,7 +437,7 @@ def test_establishment_page_lists_its_certificates(client, w):
     new = svc.certificate_change(officer=w.head_a, certificate=old)
     as_user(client, w.head_a)
     html = client.get(reverse("establishments:detail", args=[e.pk])).content.decode()
-    assert "Giấy chứng nhận đủ điều kiện về ANTT" in html
+    assert "Giấy chứng nhận đủ điều kiện về an ninh, trật tự" in html
     assert reverse("establishments:certificate-detail", args=[new.pk]) in html and old.number in html
     assert reverse("establishments:certificate-issue", args=[e.pk]) in html
     # without certificate.manage: no issue link

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from antt.core.models import AuditEvent
 from antt.dossiers.workflow import TransitionError
-from antt.establishments import fire
+from antt.establishments import fire, selectors_fire
 from antt.establishments.errors import EstablishmentError
 from antt.establishments.models import FireCategory, FireProfile, FireRecord, ProcedureAction
 from antt.establishments.tests.factories import establishments_world
@@ -223,10 +223,10 @@ def test_record_list_is_scoped(w, today):
 
     e = premises(w, fire_category="t-shop")
     fire.fire_record_add(officer=w.processor_a, establishment=e, kind=K.DRILL, issued_on=today)
-    assert fire.fire_record_list(w.processor_a, e).count() == 1
-    assert fire.fire_record_list(w.supervisor, e, kind=K.DRILL).count() == 1
+    assert selectors_fire.fire_record_list(w.processor_a, e).count() == 1
+    assert selectors_fire.fire_record_list(w.supervisor, e, kind=K.DRILL).count() == 1
     with pytest.raises(Http404):
-        fire.fire_record_list(w.processor_b, e)
+        selectors_fire.fire_record_list(w.processor_b, e)
 
 
 # --- gaps -----------------------------------------------------------------------------------------

@@ -24,10 +24,9 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -38,9 +37,9 @@ from antt.establishments import selectors_business as selectors
 from antt.establishments.errors import EstablishmentError
 from antt.establishments.forms_business import AccountFilterForm, DecisionForm, SignupForm, StaffAccountForm
 from antt.establishments.models import EstablishmentAccount
+from antt.establishments.views.common import error_status, optional_url, page_of, put_error, query_string
 from antt.org.otp import staff_required
 
-PAGE_SIZE = 25
 S = EstablishmentAccount.Status
 
 
@@ -49,19 +48,8 @@ def signup_rate() -> str:
     return getattr(settings, "ANTT_BUSINESS_SIGNUP_RATE", "5/h")
 
 
-def _url(name: str, *args) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
 def _sign_in_url() -> str:
     return f"{reverse('login')}?{urlencode({'next': reverse('establishments:business-home')})}"
-
-
-def _form_error(form, exc: EstablishmentError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 # --- Business side ----------------------------------------------------------------------------
@@ -81,15 +69,20 @@ def business_home(request):
     if account.status != S.ACTIVE:
         return render(request, "establishments/business_pending.html", {"account": account})
     file = selectors.business_file(account)
+    # The summary at the top of the page (the template cannot search the lists).
+    planned = [i for i in file.inspections if i.status == "planned"]
     return render(
         request,
         "establishments/business_home.html",
         {
             "file": file,
             "e": file.establishment,
+            "live_certificate": next((c for c in file.certificates if c.status in ("valid", "suspended")), None),
+            "open_findings": sum(1 for row in file.findings if row["finding"].status == "open"),
+            "next_inspection": planned[-1] if planned else None,
             "today": timezone.localdate(),
-            "pdf_available": _url("establishments:certificate-pdf", 0) is not None,
-            "verify_available": _url("establishments:certificate-verify", "x") is not None,
+            "pdf_available": True,
+            "verify_available": True,
         },
     )
 
@@ -119,8 +112,8 @@ def business_signup(request):
                 tax_code=form.cleaned_data["tax_code"], consent=form.cleaned_data["consent"], **form.person()
             )
         except EstablishmentError as exc:
-            _form_error(form, exc)
-            status = exc.status
+            put_error(form, exc)
+            status = error_status(exc)
         else:
             messages.success(
                 request,
@@ -165,8 +158,8 @@ def business_accounts(request):
             try:
                 added = accounts.business_add_staff(manager=request.user, **form.person())
             except EstablishmentError as exc:
-                _form_error(form, exc)
-                status = exc.status
+                put_error(form, exc)
+                status = error_status(exc)
             else:
                 messages.success(request, f"Đã tạo tài khoản “{added.user.username}” cho {added.user.full_name}.")
                 return redirect("establishments:business-accounts")
@@ -202,20 +195,22 @@ def business_account_disable(request, pk: int):
 @staff_required
 def account_list(request):
     form = AccountFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    invalid = form.is_bound and not form.is_valid()
+    data = {} if invalid or not form.is_bound else form.cleaned_data
     status = data.get("status", "") if "status" in request.GET else S.PENDING
     if not form.is_bound:
         form = AccountFilterForm(initial={"status": S.PENDING})
     qs = selectors.accounts_for_officer(request.user, status=status, q=data.get("q", ""), sort=data.get("sort", ""))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    if invalid:
+        messages.error(request, "Bộ lọc không hợp lệ; vui lòng kiểm tra lại.")
+        qs = qs.none()
+    page = page_of(qs, request.GET.get("page"))
     rows = [{"account": a, "applicant": selectors.applicant_masked(a)} for a in page.object_list]
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "establishments/business_account_list.html",
-        {"form": form, "page": page, "rows": rows, "query": query.urlencode(), "status": status},
-        status=400 if form.is_bound and not form.is_valid() else 200,
+        {"form": form, "page": page, "rows": rows, "query": query_string(request), "status": status},
+        status=400 if invalid else 200,
     )
 
 
@@ -236,8 +231,8 @@ def account_detail(request, pk: int):
                     reason=form.cleaned_data["reason"],
                 )
             except EstablishmentError as exc:
-                _form_error(form, exc)
-                status = exc.status
+                put_error(form, exc)
+                status = error_status(exc)
             else:
                 done = "Đã duyệt" if form.cleaned_data["decision"] == "approve" else "Đã từ chối"
                 messages.success(request, f"{done} tài khoản “{account.user.username}” của {account.establishment}.")
@@ -247,7 +242,7 @@ def account_detail(request, pk: int):
         "account": account,
         "applicant": selectors.applicant_full(account),
         "form": form,
-        "establishment_url": _url("establishments:detail", account.establishment_id),
+        "establishment_url": optional_url("establishments:detail", account.establishment_id),
     }
     return render(request, "establishments/business_account_detail.html", context, status=status)
 

@@ -16,10 +16,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,11 +31,12 @@ from antt.establishments import printing
 from antt.establishments import selectors_certificates as selectors
 from antt.establishments.errors import EstablishmentError
 from antt.establishments.models import Certificate, CertificateEvent, EstablishmentAccount, ProcedureAction
+from antt.establishments.views.common import error_status, id_param, optional_url, page_of, put_error, query_string
+from antt.establishments.views.common import require as _require
 from antt.org.otp import staff_gate, staff_required
 from antt.org.roles import can
 from antt.org.selectors import unit_is_visible, visible_units
 
-PAGE_SIZE = 25
 RATE_LIMITED = "Bạn đã tra cứu quá nhiều lần trong thời gian ngắn. Vui lòng thử lại sau ít phút."
 NOT_FOUND = (
     "Không tìm thấy giấy chứng nhận ứng với mã QR này. Giấy chứng nhận có thể không do Công an cấp qua hệ thống, "
@@ -45,30 +45,6 @@ NOT_FOUND = (
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _require(user, capability: str, message: str) -> None:
-    if not can(user, capability):
-        raise PermissionDenied(message)
-
-
-def _url(name: str, *args) -> str | None:
-    """A URL of another helper's page when it exists (the registry's establishment page)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
-def _query(request, drop=("page",)) -> str:
-    query = request.GET.copy()
-    for key in drop:
-        query.pop(key, None)
-    return query.urlencode()
-
-
-def _status(exc: EstablishmentError) -> int:
-    return exc.status if 400 <= exc.status < 500 else 400
 
 
 def verify_rate() -> str:
@@ -108,7 +84,7 @@ def certificate_list(request):
     )
     if status != 200:
         qs = qs.none()
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(qs, request.GET.get("page"))
     today = timezone.localdate()
     rows = [
         {
@@ -126,9 +102,9 @@ def certificate_list(request):
             "form": form,
             "page": page,
             "rows": rows,
-            "query": _query(request),
+            "query": query_string(request),
             "filters_open": bool(data) or status != 200,
-            "registry_url": _url("establishments:list"),
+            "registry_url": optional_url("establishments:list"),
         },
         status=status,
     )
@@ -192,8 +168,8 @@ def _detail_context(request, c: Certificate, *, bound: dict | None = None, full:
         "actions": actions,
         "successor": successor if successor is not None and selectors.may_see(user, successor) else None,
         "predecessor": c.replaces if c.replaces_id and selectors.may_see(user, c.replaces) else None,
-        "establishment_url": _url("establishments:detail", c.establishment_id),
-        "dossier_url": _url("dossiers:detail", c.dossier_id) if c.dossier_id else None,
+        "establishment_url": optional_url("establishments:detail", c.establishment_id),
+        "dossier_url": optional_url("dossiers:detail", c.dossier_id) if c.dossier_id else None,
         "pdf_url": reverse("establishments:certificate-pdf", args=[c.pk]) if can(user, "person.view") else None,
         "verify_url": printing.verify_url(c),
         "issue_url": (
@@ -268,14 +244,14 @@ def _decision_view(key: str):
         except EstablishmentError as exc:
             if exc.status == 404:
                 raise Http404(exc.message) from exc
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            put_error(form, exc)
             messages.error(request, exc.message)
             fresh = selectors.certificate_get(user, pk)
             return render(
                 request,
                 "establishments/cert_detail.html",
                 _detail_context(request, fresh, bound={key: form}),
-                status=_status(exc),
+                status=error_status(exc),
             )
         messages.success(request, done)
         return redirect("establishments:certificate-detail", pk=pk)
@@ -366,9 +342,9 @@ def certificate_issue(request, pk: int):
             except EstablishmentError as exc:
                 if exc.status == 404:
                     raise Http404(exc.message) from exc
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                put_error(form, exc)
                 messages.error(request, exc.message)
-                status = _status(exc)
+                status = error_status(exc)
             else:
                 messages.success(request, f"Đã cấp giấy chứng nhận số {c.number}.")
                 return redirect("establishments:certificate-detail", pk=c.pk)
@@ -383,7 +359,7 @@ def certificate_issue(request, pk: int):
             "form": form,
             "live": live,
             "kind_help": forms.KIND_HELP,
-            "establishment_url": _url("establishments:detail", e.pk),
+            "establishment_url": optional_url("establishments:detail", e.pk),
         },
         status=status,
     )
@@ -417,6 +393,8 @@ def _dossier_or_404(user, code: str):
     from antt.dossiers.selectors import visible_dossiers
 
     code = (code or "").strip()[:40]
+    if "\x00" in code:
+        raise Http404("Không tìm thấy hồ sơ.")
     d = visible_dossiers(user).select_related("procedure", "unit").filter(code=code).first()
     if d is None:
         raise Http404("Không tìm thấy hồ sơ.")
@@ -437,11 +415,8 @@ def dossier_link(request, code: str):
     action = services.procedure_action(d, timezone.localdate())
     linked_pk, linked_codes = services.dossier_link(d)
     q = (request.GET.get("q") or "").strip()[:100]
-    chosen_pk = request.POST.get("establishment") if request.method == "POST" else request.GET.get("co-so")
-    try:
-        chosen_pk = int(chosen_pk) if chosen_pk else linked_pk
-    except (TypeError, ValueError):
-        chosen_pk = None
+    raw_pk = request.POST.get("establishment") if request.method == "POST" else request.GET.get("co-so")
+    chosen_pk = id_param(raw_pk) if raw_pk else linked_pk
     chosen = selectors.linkable_establishment_get(user, chosen_pk) if chosen_pk else None
     needs_lines = action is not None and action.action != ProcedureAction.Action.FIRE_RECORD
     line_choices = [(line.code, line.name) for line in chosen.lines.all()] if chosen else []
@@ -466,12 +441,14 @@ def dossier_link(request, code: str):
             except EstablishmentError as exc:
                 if exc.status == 404:
                     raise Http404(exc.message) from exc
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                put_error(form, exc)
                 messages.error(request, exc.message)
-                status = _status(exc)
+                status = error_status(exc)
             else:
                 messages.success(request, f"Đã gắn cơ sở “{chosen.name}” với hồ sơ {d.code}.")
-                return redirect(_url("dossiers:detail", d.pk) or reverse("establishments:dossier-link", args=[d.code]))
+                return redirect(
+                    optional_url("dossiers:detail", d.pk) or reverse("establishments:dossier-link", args=[d.code])
+                )
         else:
             if chosen is None:
                 form.add_error(None, "Vui lòng chọn cơ sở.")
@@ -505,7 +482,7 @@ def dossier_link(request, code: str):
             "needs_lines": needs_lines,
             "linked_pk": linked_pk,
             "warning": warning,
-            "dossier_url": _url("dossiers:detail", d.pk),
+            "dossier_url": optional_url("dossiers:detail", d.pk),
         },
         status=status,
     )

@@ -10,44 +10,25 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from antt.establishments import fire, forms_fire, selectors_fire
 from antt.establishments.errors import EstablishmentError
 from antt.establishments.models import FireRecord
+from antt.establishments.views.common import error_status, optional_url, page_of, put_error, query_string, sort_links
 from antt.org.otp import staff_required
 from antt.org.roles import can
 from antt.org.selectors import visible_units
 
-PAGE_SIZE = 25
 LIST_SORTS = {"name": "Tên cơ sở", "category": "Nhóm", "risk": "Nguy hiểm cao", "due": "Hạn kiểm tra PCCC"}
 
 
 def _detail_url(pk: int) -> str:
     """The establishment page (registry's), else this app's fire page."""
-    try:
-        return reverse("establishments:detail", args=[pk])
-    except NoReverseMatch:
-        return reverse("establishments:fire-profile", args=[pk])
-
-
-def _status(exc: EstablishmentError) -> int:
-    return exc.status if 400 <= exc.status < 500 else 400
-
-
-def _put_error(form, exc: EstablishmentError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
-def _query(request, drop=("page",)) -> str:
-    query = request.GET.copy()
-    for key in drop:
-        query.pop(key, None)
-    return query.urlencode()
+    return optional_url("establishments:detail", pk) or reverse("establishments:fire-profile", args=[pk])
 
 
 @staff_required
@@ -82,9 +63,9 @@ def fire_profile(request, pk: int):
                     kind_hint=data["kind"],
                 )
             except EstablishmentError as exc:
-                _put_error(form, exc)
+                put_error(form, exc)
                 messages.error(request, exc.message)
-                status = _status(exc)
+                status = error_status(exc)
             else:
                 messages.success(request, f"Đã lưu hồ sơ PCCC của {establishment.name}.")
                 return redirect(_detail_url(establishment.pk))
@@ -151,9 +132,9 @@ def fire_record_new(request, pk: int):
                     details=form.details(),
                 )
             except EstablishmentError as exc:
-                _put_error(form, exc)
+                put_error(form, exc)
                 messages.error(request, exc.message)
-                status = _status(exc)
+                status = error_status(exc)
             else:
                 messages.success(request, f"Đã thêm vào hồ sơ PCCC: {record.get_kind_display()}.")
                 return redirect(_detail_url(establishment.pk))
@@ -204,22 +185,18 @@ def fire_list(request):
     )
     if status == 400:
         qs = qs.none()
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(qs, request.GET.get("page"))
     gaps = selectors_fire.page_gaps(page.object_list, today)
     rows = [
         {"p": p, "gaps": gaps.get(p.establishment_id, []), "url": _detail_url(p.establishment_id)}
         for p in page.object_list
     ]
-    base = _query(request, ("page", "sort"))
-    sorts = []
-    for key, label in LIST_SORTS.items():
-        next_sort = f"-{key}" if sort == key else key
-        aria = "ascending" if sort == key else "descending" if sort == f"-{key}" else ""
-        sorts.append({"label": label, "href": f"?{base + '&' if base else ''}sort={next_sort}", "aria": aria})
+    links = sort_links(request, sort, LIST_SORTS)
+    sorts = [{"label": label, **links[key]} for key, label in LIST_SORTS.items()]
     return render(
         request,
         "establishments/fire_list.html",
-        {"form": form, "page": page, "rows": rows, "query": _query(request), "sorts": sorts, "today": today},
+        {"form": form, "page": page, "rows": rows, "query": query_string(request), "sorts": sorts, "today": today},
         status=status,
     )
 

@@ -18,14 +18,10 @@ import re
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.forms.utils import ErrorDict, ErrorList
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -33,52 +29,31 @@ from antt.establishments import exports_inspections, forms_inspections, inspecti
 from antt.establishments import selectors_inspections as selectors
 from antt.establishments.errors import EstablishmentError
 from antt.establishments.models import Domain, Finding, FireProfile, Inspection
+from antt.establishments.views.common import (
+    PAGE_SIZE,
+    error_status,
+    id_param,
+    optional_url,
+    page_of,
+    query_string,
+    sort_links,
+)
+from antt.establishments.views.common import require as _require
 from antt.org.otp import staff_required
 from antt.org.roles import can
 from antt.org.selectors import visible_units
 
-PAGE_SIZE = 25
-MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$|^\s*(\d{1,2})/(\d{4})\s*$")
-SUBNAV = "establishments/_subnav.html"  # the registry's shared sub-navigation, once it exists
-
-
-# --- helpers --------------------------------------------------------------------------------
-
-
-def _require(user, capability: str, message: str) -> None:
-    if not can(user, capability):
-        raise PermissionDenied(message)
+MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$|^\s*(\d{1,2})/(\d{4})\s*$", re.ASCII)
+SUBNAV = "establishments/_subnav.html"
 
 
 def _optional_url(name: str, *args) -> str | None:
-    try:
-        return reverse(f"establishments:{name}", args=args)
-    except NoReverseMatch:
-        return None
-
-
-def _status(exc: EstablishmentError) -> int:
-    return exc.status if 400 <= exc.status < 500 else 400
-
-
-def _subnav() -> str | None:
-    try:
-        get_template(SUBNAV)
-    except TemplateDoesNotExist:
-        return None
-    return SUBNAV
-
-
-def _query(request, drop=()) -> str:
-    query = request.GET.copy()
-    for key in drop:
-        query.pop(key, None)
-    return query.urlencode()
+    return optional_url(f"establishments:{name}", *args)
 
 
 def _base(request, section: str) -> dict:
     return {
-        "subnav": _subnav(),
+        "subnav": SUBNAV,
         "section": section,
         "plan_url": reverse("establishments:plan"),
         "list_url": reverse("establishments:inspection-list"),
@@ -123,8 +98,9 @@ def _plan_input(request):
         month = parse_month(request.GET.get("thang"), today)
     except ValueError:
         month, error = today.replace(day=1), "Tháng không hợp lệ; chọn tháng theo dạng năm-tháng, ví dụ 2026-11."
-    unit_id = request.GET.get("don-vi") or None
-    if unit_id is not None and not str(unit_id).isdigit():
+    raw_unit = request.GET.get("don-vi") or None
+    unit_id = id_param(raw_unit) if raw_unit is not None else None
+    if raw_unit is not None and unit_id is None:
         raise Http404("Không tìm thấy đơn vị.")
     return month, unit_id, error
 
@@ -137,7 +113,7 @@ def plan(request):
     the_plan = selectors.monthly_plan(user, unit_id, month)
     sections = []
     for key, title, param, shape in SECTIONS:
-        page = Paginator(getattr(the_plan, key), PAGE_SIZE).get_page(request.GET.get(param))
+        page = page_of(getattr(the_plan, key), request.GET.get(param), PAGE_SIZE)
         sections.append(
             {
                 "key": key,
@@ -145,10 +121,10 @@ def plan(request):
                 "param": param,
                 "page": page,
                 "rows": shape(list(page.object_list), the_plan),
-                "query": _query(request, (param,)),
+                "query": query_string(request, (param,)),
             }
         )
-    base_query = _query(request, ("thang", *[s[2] for s in SECTIONS]))
+    base_query = query_string(request, ("thang", *[s[2] for s in SECTIONS]))
     if error:
         messages.error(request, error)
     context = {
@@ -161,7 +137,7 @@ def plan(request):
         "next_url": f"?{base_query + '&' if base_query else ''}thang={_shift(month, 1):%Y-%m}",
         "export_url": reverse("establishments:plan-export") + f"?thang={month:%Y-%m}&don-vi={the_plan.unit.pk}",
         "may_inspect": can(user, "establishment.inspect"),
-        "detail_name": "detail" if _optional_url("detail", 1) else "",
+        "detail_name": "detail",
     }
     return render(request, "establishments/insp_plan.html", context, status=400 if error else 200)
 
@@ -181,16 +157,6 @@ def plan_export(request):
 
 
 # --- the list ---------------------------------------------------------------------------------
-
-
-def _sort_links(request, current: str) -> dict:
-    base = _query(request, ("page", "sort"))
-    links = {}
-    for key in ("planned", "inspected", "name"):
-        next_sort = f"-{key}" if current == key else key
-        aria = "ascending" if current == key else "descending" if current == f"-{key}" else ""
-        links[key] = {"href": f"?{base + '&' if base else ''}sort={next_sort}", "aria": aria}
-    return links
 
 
 @staff_required
@@ -221,7 +187,7 @@ def inspection_list(request):
     )
     if status != 200:
         qs = qs.none()
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(qs, request.GET.get("page"), PAGE_SIZE)
     return render(
         request,
         "establishments/insp_list.html",
@@ -229,8 +195,8 @@ def inspection_list(request):
             **_base(request, "inspections"),
             "form": form,
             "page": page,
-            "query": _query(request, ("page",)),
-            "sort_links": _sort_links(request, sort),
+            "query": query_string(request, ("page",)),
+            "sort_links": sort_links(request, sort, ("planned", "inspected", "name")),
             "filters_open": bool(data) or status != 200,
         },
         status=status,
@@ -283,7 +249,7 @@ def inspection_new(request, pk: int):
         except EstablishmentError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             messages.error(request, "Chưa lập được kế hoạch: " + exc.message)
-            return render(request, "establishments/insp_new.html", {**context, "form": form}, status=_status(exc))
+            return render(request, "establishments/insp_new.html", {**context, "form": form}, status=error_status(exc))
         messages.success(request, f"Đã lập kế hoạch kiểm tra ngày {inspection.planned_on:%d/%m/%Y}.")
         notice = inspections.notice_status(
             inspection, selectors.rule_for(inspections.RuleBook(inspection.planned_on), inspection)
@@ -399,7 +365,7 @@ def _error(request, inspection, key: str, form, exc: EstablishmentError | None):
         target = exc.field if exc.field in getattr(form, "fields", {}) else None
         form.add_error(target, exc.message)
         messages.error(request, exc.message)
-        status = _status(exc)
+        status = error_status(exc)
     else:
         messages.error(request, "Vui lòng sửa các mục được đánh dấu.")
         status = 400
@@ -423,7 +389,7 @@ def inspection_record(request, pk: int):
     bound = {"record": form, "findings": formset}
     if "them_dong" in request.POST:  # add rows without JavaScript: show the form again, 3 more rows
         data = request.POST.copy()
-        total = int(data.get("tt-TOTAL_FORMS") or 0)
+        total = id_param(data.get("tt-TOTAL_FORMS")) or 0
         data["tt-TOTAL_FORMS"] = str(min(total + 3, inspections.MAX_FINDINGS))
         form = forms_inspections.RecordForm(data, record_choices=_record_choices(user, inspection))
         form._errors = ErrorDict()
@@ -465,7 +431,7 @@ def inspection_record(request, pk: int):
         messages.error(request, "Chưa ghi được kết quả: " + exc.message)
         inspection = selectors.inspection_get(user, pk)
         context = _detail_context(request, inspection, bound=bound)
-        return render(request, "establishments/insp_detail.html", context, status=_status(exc))
+        return render(request, "establishments/insp_detail.html", context, status=error_status(exc))
     messages.success(request, "Đã ghi kết quả kiểm tra.")
     return redirect("establishments:inspection-detail", pk=inspection.pk)
 

@@ -13,8 +13,6 @@ Alt+S save, Alt+E edit from the establishment's page.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -30,41 +28,23 @@ from antt.establishments import (
     services,
 )
 from antt.establishments.errors import EstablishmentError
+from antt.establishments.views.common import (
+    PAGE_SIZE,
+    error_status,
+    page_of,
+    put_error,
+    query_string,
+    require,
+    sort_links,
+)
 from antt.org.otp import staff_required
 from antt.org.roles import can
 
-PAGE_SIZE = 25
 LIST_COLUMNS = {"name": "Tên cơ sở", "tax_code": "Mã số thuế", "unit": "Đơn vị quản lý", "due": "Hạn kiểm tra ANTT"}
 
 
-def _require(user, capability: str, message: str) -> None:
-    if not can(user, capability):
-        raise PermissionDenied(message)
-
-
 def _require_view(user) -> None:
-    _require(user, "establishment.view", "Bạn không có quyền xem sổ quản lý cơ sở.")
-
-
-def _status(exc: EstablishmentError) -> int:
-    return exc.status if 400 <= exc.status < 500 else 400
-
-
-def _query(request, drop=("page",)) -> str:
-    query = request.GET.copy()
-    for key in drop:
-        query.pop(key, None)
-    return query.urlencode()
-
-
-def _sort_links(request, current: str) -> dict:
-    base = _query(request, ("page", "sort"))
-    links = {}
-    for key in LIST_COLUMNS:
-        next_sort = f"-{key}" if current == key else key
-        aria = "ascending" if current == key else "descending" if current == f"-{key}" else ""
-        links[key] = {"href": f"?{base + '&' if base else ''}sort={next_sort}", "aria": aria}
-    return links
+    require(user, "establishment.view", "Bạn không có quyền xem sổ quản lý cơ sở.")
 
 
 # --- list and export ----------------------------------------------------------------------
@@ -82,9 +62,8 @@ def _render_list(request, *, error: str | None = None):
         qs, sort = selectors.establishment_list(user, **filters), filters["sort"]
     if error:
         messages.error(request, error)
-    qs = qs.select_related("unit", "area").prefetch_related("lines")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"e": e, "people": selectors.masked_people(e)} for e in page.object_list]
+    page = page_of(selectors.for_list_page(qs), request.GET.get("page"), PAGE_SIZE)
+    rows = selectors.list_rows(page.object_list)
     filtered = form.is_bound and any(v for k, v in request.GET.items() if k not in ("page", "sort", "q"))
     return render(
         request,
@@ -93,9 +72,9 @@ def _render_list(request, *, error: str | None = None):
             "form": form,
             "page": page,
             "rows": rows,
-            "query": _query(request),
-            "export_query": _query(request, ("page",)),
-            "sort_links": _sort_links(request, sort),
+            "query": query_string(request),
+            "export_query": query_string(request),
+            "sort_links": sort_links(request, sort, LIST_COLUMNS),
             "filters_open": filtered or status != 200,
             "may_manage": can(user, "establishment.manage"),
             "section": "registry",
@@ -178,7 +157,7 @@ def establishment_personal(request, pk: int):
 def establishment_status(request, pk: int):
     user = request.user
     _require_view(user)
-    _require(user, "establishment.manage", "Vai trò của bạn không được thay đổi tình trạng cơ sở.")
+    require(user, "establishment.manage", "Vai trò của bạn không được thay đổi tình trạng cơ sở.")
     e = selectors.establishment_get(user, pk)
     form = forms.StatusForm(request.POST, auto_id="id_status_%s")
     if form.is_valid():
@@ -195,7 +174,7 @@ def establishment_status(request, pk: int):
             messages.error(request, exc.message)
             e = selectors.establishment_get(user, pk)
             context = _detail_context(request, e, status_form=form, status_code_open=True)
-            return render(request, "establishments/registry_detail.html", context, status=_status(exc))
+            return render(request, "establishments/registry_detail.html", context, status=error_status(exc))
         messages.success(request, "Đã cập nhật tình trạng của cơ sở.")
         return redirect("establishments:detail", pk=e.pk)
     messages.error(request, "Chưa đổi tình trạng: vui lòng sửa các mục được đánh dấu.")
@@ -204,11 +183,6 @@ def establishment_status(request, pk: int):
 
 
 # --- new and edit ---------------------------------------------------------------------------
-
-
-def _put_error(form, exc: EstablishmentError) -> None:
-    name = exc.field if exc.field in form.fields else None
-    form.add_error(name, exc.message)
 
 
 def _render_form(request, form, *, e=None, status=200):
@@ -224,7 +198,7 @@ def _render_form(request, form, *, e=None, status=200):
 def establishment_new(request):
     user = request.user
     _require_view(user)
-    _require(user, "establishment.manage", "Vai trò của bạn không được thêm cơ sở vào sổ.")
+    require(user, "establishment.manage", "Vai trò của bạn không được thêm cơ sở vào sổ.")
     if request.method != "POST":
         initial = {"unit": user.unit_id, "kind": "enterprise"}
         if user.unit and user.unit.area_id:
@@ -235,9 +209,9 @@ def establishment_new(request):
         try:
             e = services.establishment_create(officer=user, data=form.to_data())
         except EstablishmentError as exc:
-            _put_error(form, exc)
+            put_error(form, exc)
             messages.error(request, "Cơ sở chưa được thêm: " + exc.message)
-            return _render_form(request, form, status=_status(exc))
+            return _render_form(request, form, status=error_status(exc))
         messages.success(request, f"Đã thêm cơ sở “{e.name}” vào sổ.")
         return redirect("establishments:detail", pk=e.pk)
     messages.error(request, "Cơ sở chưa được thêm: vui lòng sửa các mục được đánh dấu.")
@@ -248,9 +222,11 @@ def establishment_new(request):
 def establishment_edit(request, pk: int):
     user = request.user
     _require_view(user)
-    _require(user, "establishment.manage", "Vai trò của bạn không được sửa thông tin cơ sở.")
+    require(user, "establishment.manage", "Vai trò của bạn không được sửa thông tin cơ sở.")
     e = selectors.establishment_get(user, pk)
     if request.method != "POST":
+        # The form shows the people in full: a logged personal read (403 without person.view).
+        selectors.establishment_personal(user, e, reason="Mở trang sửa thông tin cơ sở")
         initial = forms.EstablishmentForm.initial_from(services.data_from(e), e.row_version)
         return _render_form(request, forms.EstablishmentForm(officer=user, initial=initial), e=e)
     form = forms.EstablishmentForm(request.POST, officer=user)
@@ -260,9 +236,9 @@ def establishment_edit(request, pk: int):
                 officer=user, establishment=e, data=form.to_data(), row_version=form.cleaned_data.get("row_version")
             )
         except EstablishmentError as exc:
-            _put_error(form, exc)
+            put_error(form, exc)
             messages.error(request, "Chưa lưu: " + exc.message)
-            return _render_form(request, form, e=e, status=_status(exc))
+            return _render_form(request, form, e=e, status=error_status(exc))
         messages.success(request, "Đã lưu thông tin cơ sở.")
         return redirect("establishments:detail", pk=e.pk)
     messages.error(request, "Chưa lưu: vui lòng sửa các mục được đánh dấu.")

@@ -42,6 +42,7 @@ from antt.core.models import AuditEvent
 from antt.establishments import feed
 from antt.establishments import selectors_sharing as sharing
 from antt.establishments.api import CertificateFilters, EstablishmentFilters
+from antt.establishments.exports import sheet_cell
 from antt.org.otp import staff_gate, staff_required
 
 CHUNK = 1000
@@ -218,14 +219,7 @@ def _xlsx_file(dataset: Dataset, qs):
     ws.append(header)
     ws.freeze_panes = "A2"
     for obj in qs.iterator(chunk_size=CHUNK):
-        row = []
-        for value in _values(dataset, obj):
-            value = _plain(value)
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula
-            row.append(cell)
-        ws.append(row)
+        ws.append([sheet_cell(ws, _plain(value)) for value in _values(dataset, obj)])
     fh = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it, which deletes it)
     wb.save(fh)
     fh.seek(0)

@@ -37,7 +37,8 @@ class Command(BaseCommand):
         unit = None
         if options.get("unit"):
             key = options["unit"]
-            unit = Unit.objects.filter(pk=int(key)).first() if key.isdigit() else Unit.objects.filter(slug=key).first()
+            by_id = key.isascii() and key.isdigit() and len(key) <= 18
+            unit = Unit.objects.filter(pk=int(key)).first() if by_id else Unit.objects.filter(slug=key).first()
             if unit is None:
                 raise CommandError(f"Không tìm thấy đơn vị {key}.")
         if not 1 <= options["batch"] <= 10_000:
@@ -51,12 +52,7 @@ class Command(BaseCommand):
         with acting_as(None):
             summary = establishments_daily(today, unit=unit, batch=options["batch"], progress=progress)
         r = summary.refresh
-        restored = (
-            "chưa có chức năng khôi phục giấy chứng nhận"
-            if summary.restored is None
-            else f"{summary.restored} giấy chứng nhận hết thời hạn thu hồi"
-        )
         self.stdout.write(
             f"Đã xét {r.processed} cơ sở: {r.changed} thay đổi ({r.risk_changed} điểm rủi ro, "
-            f"{r.due_changed} hạn kiểm tra); {restored}."
+            f"{r.due_changed} hạn kiểm tra); {summary.restored} giấy chứng nhận hết thời hạn thu hồi."
         )
