@@ -126,7 +126,8 @@ class CertificateFilters(Schema):
         None,
         description=(
             "Tình trạng: valid (còn hiệu lực), suspended (bị thu hồi có thời hạn), revoked (bị thu hồi), "
-            "replaced (đã được cấp đổi), void (hết giá trị, đã cấp lại)."
+            "replaced (đã được cấp đổi), void (hết giá trị, đã cấp lại), ceased (hết hiệu lực do cơ sở chấm dứt "
+            "hoạt động)."
         ),
     )
     updated_since: IsoDateTime | None = Field(
@@ -207,7 +208,9 @@ class CertificateOut(Schema):
     )
     issued_on: str = Field(description="Ngày cấp (YYYY-MM-DD).")
     valid_until: str | None = Field(description="Có giá trị đến (YYYY-MM-DD); null: không thời hạn.")
-    status: str = Field(description="Tình trạng: valid, suspended, revoked, replaced, void.")
+    status: str = Field(
+        description="Tình trạng: valid, suspended, revoked, replaced, void, ceased (cơ sở chấm dứt hoạt động)."
+    )
     suspended_until: str | None = Field(description="Thu hồi có thời hạn đến ngày (YYYY-MM-DD).")
     replaces: str | None = Field(description="Số giấy chứng nhận được thay thế (cấp đổi, cấp lại).")
     updated_at: str | None = Field(description="Thời điểm thay đổi gần nhất (ISO 8601).")

@@ -230,6 +230,11 @@ def _lock(certificate: Certificate, officer) -> Certificate:
 def _check_not_ended(certificate: Certificate) -> None:
     if certificate.status == S.REVOKED:
         raise EstablishmentError("Giấy chứng nhận đã bị thu hồi.", status=409)
+    if certificate.status == S.CEASED:
+        raise EstablishmentError(
+            "Giấy chứng nhận đã hết hiệu lực do cơ sở chấm dứt hoạt động (Điều 17 Nghị định 96/2016/NĐ-CP).",
+            status=409,
+        )
     if certificate.status in (S.REPLACED, S.VOID):
         raise EstablishmentError(
             f"Giấy chứng nhận số {certificate.number} đã được cấp đổi hoặc cấp lại, không còn giá trị.", status=409
@@ -810,3 +815,25 @@ def dossier_link_establishment(*, officer, dossier, establishment: Establishment
             reason=f"Gắn cơ sở {est.tax_code} với hồ sơ",
         )
     return d
+
+
+def certificates_end_with_establishment(*, officer, establishment, reason: str) -> int:
+    """ND 96/2016 Art. 17(2): when the business ceases (dissolution, bankruptcy, cessation) its
+    certificate in force becomes void, and the business returns it within 5 days. Called by
+    `services.establishment_set_status` inside its transaction; returns how many ended."""
+    ended = 0
+    for cert in Certificate.objects.select_for_update().filter(establishment=establishment, status__in=LIVE):
+        before = cert.status
+        cert.status, cert.suspended_until = S.CEASED, None
+        _save(cert, ["status", "suspended_until"])
+        _event(cert, Ev.CEASE, officer=officer, reason=reason)
+        audit.record(
+            Action.TRANSITION,
+            cert,
+            changes={"status": [before, cert.status]},
+            actor=officer,
+            reason=f"Cơ sở chấm dứt hoạt động (Điều 17 khoản 2 Nghị định 96/2016/NĐ-CP): {reason}",
+        )
+        feed.record_certificate(cert, "ceased")
+        ended += 1
+    return ended

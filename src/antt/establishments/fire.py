@@ -2,7 +2,8 @@
 fire-safety file, what the file still lacks, and the records a returned one-stop dossier adds.
 
 The law is data (`establishments/data/fire.yaml`, loaded into FireCategory, InspectionRule and
-ProcedureAction; its `category_thresholds`, `kinds`, `line_kinds` and `gap_rules` are read here):
+ProcedureAction; its `kinds`, `line_kinds` and `gap_rules` are read here; the categories' numeric
+thresholds are fields of `FireCategory`):
 
 * a premises' category comes from Phụ lục I (managed premises, Luật 55/2024 Art. 2(7)),
   Phụ lục II (fire/explosion danger, nhóm 1 = `high_risk`, Art. 2(8)) or Phụ lục III (design
@@ -81,18 +82,24 @@ def _rules() -> dict:
     return {
         "kinds": dict(data.get("kinds") or {}),
         "line_kinds": dict(data.get("line_kinds") or {}),
-        "thresholds": dict(data.get("category_thresholds") or {}),
         "gaps": dict(data.get("gap_rules") or {}),
     }
 
 
-def _thresholds() -> dict[str, dict]:
-    """{category code: {"kinds": [...], "any": {min_floors: ..}}} (fire.yaml `category_thresholds`)."""
+THRESHOLD_FIELDS = ("min_floors", "min_floor_area_m2", "min_volume_m3", "min_capacity")
+
+
+def _thresholds(day: date | None = None) -> dict[str, dict]:
+    """{category code: {"kinds": [...], "any": {min_floors: ..}}} from the categories in force
+    (`FireCategory.kinds` and its `min_*` fields, editable in the admin)."""
+    day = day or timezone.localdate()
     out = {}
-    for code, entry in _rules()["thresholds"].items():
-        entry = entry or {}
-        kinds = entry.get("kinds") or ([entry["kind"]] if entry.get("kind") else [])
-        out[code] = {"kinds": list(kinds), "any": dict(entry.get("any") or {})}
+    rows = FireCategory.objects.filter(FireCategory.valid_on(day)).order_by("valid_from")
+    for code, kinds, *minimums in rows.values_list("code", "kinds", *THRESHOLD_FIELDS):
+        out[code] = {
+            "kinds": [k.strip() for k in kinds.split(",") if k.strip()],
+            "any": {name: value for name, value in zip(THRESHOLD_FIELDS, minimums, strict=True) if value is not None},
+        }
     return out
 
 

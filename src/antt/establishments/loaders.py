@@ -2,7 +2,7 @@
 
 Every `*.yaml` file of the folder is read (`lines.yaml` by the registry, `fire.yaml` by the fire
 work, others later). Its top-level keys that name a rule table are loaded; other keys
-(`sources:` anchors, `category_thresholds:`, `weights:` of other modules) are left to their
+(`sources:` anchors, `kinds:`, `weights:` of other modules) are left to their
 owners. `defaults:` of a file is merged under every row of that file.
 
 | key | model | natural key |

@@ -108,6 +108,19 @@ class FireCategory(Validity):
     high_risk = models.BooleanField(_("nguy hiểm cháy, nổ cao"), default=False)
     needs_design_approval = models.BooleanField(_("phải thẩm duyệt thiết kế"), default=False)
     insurance_required = models.BooleanField(_("bắt buộc mua bảo hiểm cháy, nổ"), default=False)
+    # The numeric form of `threshold`, so that a category can be suggested from a premises' size:
+    # it applies to premises of one of `kinds` when ANY of the minimums given is reached (none
+    # given: every premises of those kinds).
+    kinds = models.CharField(
+        _("loại cơ sở áp dụng (để gợi ý nhóm)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Mã loại cơ sở, cách nhau bởi dấu phẩy, ví dụ: lodging,office."),
+    )
+    min_floors = models.PositiveSmallIntegerField(_("từ số tầng"), null=True, blank=True)
+    min_floor_area_m2 = models.PositiveIntegerField(_("từ tổng diện tích sàn (m²)"), null=True, blank=True)
+    min_volume_m3 = models.PositiveIntegerField(_("từ khối tích (m³)"), null=True, blank=True)
+    min_capacity = models.PositiveIntegerField(_("từ sức chứa (người, giường, chỗ)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("nhóm cơ sở về PCCC")
@@ -376,6 +389,8 @@ class Certificate(models.Model):
         REVOKED = "revoked", _("Bị thu hồi")
         REPLACED = "replaced", _("Đã được cấp đổi")
         VOID = "void", _("Hết giá trị (đã cấp lại)")
+        # ND 96/2016 Art. 17(2): void when the business is dissolved, bankrupt or ceases.
+        CEASED = "ceased", _("Hết hiệu lực (cơ sở chấm dứt hoạt động)")
 
     number = models.CharField(_("số giấy chứng nhận"), max_length=40, unique=True)
     establishment = models.ForeignKey(Establishment, models.PROTECT, related_name="certificates")
@@ -422,6 +437,7 @@ class CertificateEvent(models.Model):
         SUSPEND = "suspend", _("Thu hồi có thời hạn")
         RESTORE = "restore", _("Hết thời hạn thu hồi")
         REVOKE = "revoke", _("Thu hồi")
+        CEASE = "cease", _("Hết hiệu lực do cơ sở chấm dứt hoạt động")
 
     certificate = models.ForeignKey(Certificate, models.CASCADE, related_name="events")
     action = models.CharField(_("thao tác"), max_length=10, choices=Action.choices)

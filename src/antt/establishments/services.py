@@ -408,6 +408,10 @@ def establishment_set_status(
         e.save(update_fields=["status", "row_version", "updated_at"])
         audit.record(Action.TRANSITION, e, changes={"status": [before, status]}, actor=officer, reason=reason)
         feed.record_establishment(e, "status")
+        if status == Status.CEASED:
+            from antt.establishments.certificates import certificates_end_with_establishment  # imports services
+
+            certificates_end_with_establishment(officer=officer, establishment=e, reason=reason)
         refresh_plan(e)
     establishment.refresh_from_db()
     return e

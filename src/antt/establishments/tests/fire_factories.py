@@ -27,6 +27,11 @@ CATEGORY_FIELDS = (
     "valid_to",
     "legal_basis",
     "source",
+    "kinds",
+    "min_floors",
+    "min_floor_area_m2",
+    "min_volume_m3",
+    "min_capacity",
 )
 
 

@@ -443,3 +443,30 @@ def test_lists_show_only_certificates_of_my_units_or_issued_by_them(w):
     assert list(certificate_list(w.supervisor, q="bo song")) == [b]
     assert list(certificate_list(w.supervisor, line="t-bao-ve")) == [g]
     assert list(certificate_list(w.supervisor, unit=w.commune_a)) == [a]
+
+
+# --- the business ceases (ND 96 Art. 17(2)) -----------------------------------------------------
+
+
+def test_ceasing_the_business_ends_its_certificate_and_nothing_more_can_be_done_to_it(w):
+    from antt.establishments.services import establishment_set_status
+
+    e = est(w)
+    c = issue(w, e)
+    other = issue(w, est(w, name="Karaoke Bên Cạnh"))
+    establishment_set_status(
+        officer=w.processor_a, establishment=e, status=Establishment.Status.CEASED, reason="Giải thể theo quyết định"
+    )
+    c.refresh_from_db()
+    other.refresh_from_db()
+    assert c.status == S.CEASED and other.status == S.VALID
+    event = c.events.order_by("-id").first()
+    assert event.action == CertificateEvent.Action.CEASE and event.reason == "Giải thể theo quyết định"
+    feed = ChangeEntry.objects.filter(entity="certificate", object_id=c.pk).order_by("-id").first()
+    assert feed.action == "ceased" and feed.data["status"] == "ceased"
+    assert AuditEvent.objects.filter(object_type="establishments.certificate", object_id=str(c.pk)).exists()
+    before = counts()
+    with pytest.raises(EstablishmentError) as err:
+        revoke(w, c)
+    assert err.value.status == 409 and "chấm dứt hoạt động" in err.value.message
+    assert counts() == before

@@ -56,6 +56,15 @@ CASES = [
 ]
 
 
+def test_an_administrator_changes_a_threshold_and_the_suggestion_follows(categories):
+    """The thresholds are fields of the category (admin), not constants: raising item 14's floor
+    count changes what a 2-storey guest house is suggested."""
+    assert fire.suggest_category("lodging", 2, None, None, None).category.code == "pl1-14-luu-tru"
+    FireCategory.objects.filter(code="pl1-14-luu-tru").update(min_floors=3, min_floor_area_m2=None)
+    assert fire.suggest_category("lodging", 2, None, None, None).category is None
+    assert fire.suggest_category("lodging", 3, None, None, None).category.code == "pl1-14-luu-tru"
+
+
 @pytest.mark.parametrize(("kind", "floors", "area", "volume", "capacity", "code", "design"), CASES)
 def test_suggestion_from_the_shipped_thresholds(categories, kind, floors, area, volume, capacity, code, design):
     s = fire.suggest_category(kind, floors, area, volume, capacity)
@@ -111,7 +120,7 @@ def test_every_row_of_fire_yaml_is_a_valid_model_row(categories):
     assert len(categories) == len({c.code for c in categories}) == len(data["fire_categories"])
 
 
-def test_every_category_is_computable_and_every_kind_labelled():
+def test_every_category_is_computable_and_every_kind_labelled(categories):
     data = fire_data()
     codes = {row["code"] for row in data["fire_categories"]}
     thresholds = fire._thresholds()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from antt.establishments.models import Establishment
 from antt.establishments.tests.factories import establishments_world, make_establishment, valid_tax_code
@@ -97,7 +98,9 @@ def test_an_officer_adds_an_establishment_from_the_keyboard(live_server, browser
     page.locator("a[accesskey=n]").focus()  # Alt+N
     page.keyboard.press("Enter")
     page.wait_for_url("**/co-so/moi/")
-    # the name has the focus (autofocus, Alt+H)
+    # the name has the focus (autofocus, Alt+H); wait for it, or the first keys of a loaded
+    # machine go to the page before the autofocus lands
+    expect(page.locator("#id_name")).to_be_focused()
     page.keyboard.type("Karaoke Hoàng Gia")
     page.locator("#id_tax_code").focus()
     page.keyboard.type("0100109106")
