@@ -23,7 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from antt.establishments.feed import shared_tax_code
-from antt.establishments.models import Certificate, CertificateEvent, Establishment
+from antt.establishments.models import BusinessLine, Certificate, CertificateEvent, Establishment, LineAuthority
 from antt.establishments.selectors import clean_query, name_words
 from antt.org.roles import can
 from antt.org.selectors import scope, unit_is_visible
@@ -341,4 +341,33 @@ def linkable_establishment_get(user, pk) -> Establishment | None:
         .prefetch_related("lines")
         .filter(pk=pk)
         .first()
+    )
+
+
+def authority_note(unit, line_codes, day: date | None = None) -> str:
+    """A reminder, not a refusal, when the table of issuing authorities (`LineAuthority`: ND 96
+    Art. 24 as adapted after the 2025 police reform, unconfirmed) names another police level than
+    `unit`'s for some of `line_codes`. Rows with a condition count as matching (the officer
+    judges the condition); lines without a row are not mentioned. "" when nothing to say."""
+    if unit is None or not line_codes:
+        return ""
+    day = day or timezone.localdate()
+    rows = LineAuthority.objects.filter(LineAuthority.valid_on(day), line_code__in=list(line_codes))
+    levels: dict[str, set] = {}
+    for row in rows:
+        levels.setdefault(row.line_code, set()).add(row.unit_level)
+    names = dict(BusinessLine.objects.filter(code__in=list(levels)).values_list("code", "name"))
+    labels = dict(LineAuthority._meta.get_field("unit_level").flatchoices)
+    out = [
+        f"{names.get(code, code)} ({', '.join(sorted(str(labels.get(lv, lv)) for lv in found))})"
+        for code in line_codes
+        if (found := levels.get(code)) and unit.level not in found
+    ]
+    if not out:
+        return ""
+    return (
+        f"Lưu ý thẩm quyền: theo bảng thẩm quyền cấp giấy (Điều 24 Nghị định 96/2016/NĐ-CP; phân cấp sau "
+        f"01/03/2025 đang chờ Công an tỉnh xác nhận), {unit.name} không phải cấp cấp giấy chứng nhận cho: "
+        + "; ".join(out)
+        + ". Kiểm tra lại thẩm quyền trước khi trả kết quả."
     )

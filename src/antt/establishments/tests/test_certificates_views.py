@@ -444,3 +444,41 @@ def test_establishment_page_lists_its_certificates(client, w):
     as_user(client, w.processor_a)
     html = client.get(reverse("establishments:detail", args=[e.pk])).content.decode()
     assert new.number in html and reverse("establishments:certificate-issue", args=[e.pk]) not in html
+
+
+def test_dossier_link_page_reminds_when_the_authority_table_names_another_level(client, w, osw):
+    """The table of issuing authorities is shown as a reminder, not enforced (its post-2025
+    split is unconfirmed): guarding is the department's in the test rules."""
+    from antt.establishments.tests.test_certificates_dossier import processed
+
+    e = est(w, unit=osw.unit, lines=["t-karaoke", "t-bao-ve"], name="Bảo vệ Sông Chu")
+    d = processed(osw)
+    url = reverse("establishments:dossier-link", args=[d.code])
+    as_user(client, osw.processor)
+    assert client.post(url, {"establishment": e.pk, "lines": ["t-karaoke"]}).status_code == 302
+    assert "Lưu ý thẩm quyền" not in client.get(url).content.decode()
+    assert client.post(url, {"establishment": e.pk, "lines": ["t-bao-ve"]}).status_code == 302
+    html = client.get(url).content.decode()
+    assert "Lưu ý thẩm quyền" in html and "Kinh doanh dịch vụ bảo vệ" in html
+
+
+@pytest.mark.parametrize(
+    ("unit_key", "lines", "expected"),
+    [
+        ("commune_a", ["t-karaoke"], None),
+        ("commune_a", ["t-bao-ve"], "Kinh doanh dịch vụ bảo vệ"),
+        ("commune_a", ["t-karaoke", "t-bao-ve"], "Kinh doanh dịch vụ bảo vệ"),
+        ("pc06", ["t-bao-ve"], None),
+        ("pc06", ["t-karaoke"], "Kinh doanh dịch vụ karaoke"),
+        ("commune_a", ["no-such-line"], None),
+        ("commune_a", [], None),
+    ],
+)
+def test_authority_note(w, unit_key, lines, expected):
+    from antt.establishments.selectors_certificates import authority_note
+
+    note = authority_note(getattr(w, unit_key), lines)
+    if expected is None:
+        assert note == ""
+    else:
+        assert note.startswith("Lưu ý thẩm quyền") and expected in note and getattr(w, unit_key).name in note

@@ -467,6 +467,9 @@ def dossier_link(request, code: str):
             action.action in (ProcedureAction.Action.CERT_CHANGE, ProcedureAction.Action.CERT_REISSUE) and live is None
         ):
             warning = "Cơ sở chưa có giấy chứng nhận còn hiệu lực để cấp đổi, cấp lại."
+        if action.action != ProcedureAction.Action.FIRE_RECORD and chosen.pk == linked_pk:
+            note = selectors.authority_note(d.unit, linked_codes)
+            warning = f"{warning} {note}".strip()
     return render(
         request,
         "establishments/cert_dossier_link.html",
