@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "antt.dossiers",
     "antt.violations",
     "antt.establishments",
+    "antt.lodging",
     "antt.feedback",
     "antt.reports",
     "antt.api",
@@ -351,5 +352,16 @@ ANTT_SUSPENSION_FEED_TOKENS = os.environ.get("ANTT_SUSPENSION_FEED_TOKENS", "")
 # Agencies reading the shared establishments registry (API /api/v1/establishments/ and /chia-se/*):
 # "label=sha256hex,label=sha256hex" (hashes of their tokens; see establishments/selectors_sharing.py).
 ANTT_SHARING_TOKENS = os.environ.get("ANTT_SHARING_TOKENS", "")
+# Lodging (issue 6). Units whose officers see every foreign guest under their parent unit (the
+# exit-entry police, PA08): comma-separated unit slugs.
+ANTT_LODGING_EXIT_ENTRY_UNITS = os.environ.get("ANTT_LODGING_EXIT_ENTRY_UNITS", "pa08")
+# Agencies reading the lodging statistics without personal data (tourism, tax departments):
+# "label=sha256hex,…" as ANTT_SHARING_TOKENS.
+ANTT_LODGING_STATS_TOKENS = os.environ.get("ANTT_LODGING_STATS_TOKENS", "")
+# Calls per establishment API key, and the largest guest spreadsheet accepted.
+ANTT_LODGING_API_RATE = os.environ.get("ANTT_LODGING_API_RATE", "120/m")
+ANTT_LODGING_MAX_FILE_MB = int(os.environ.get("ANTT_LODGING_MAX_FILE_MB", "20"))
+# Rows of a batch (API call or file) at most.
+ANTT_LODGING_MAX_ROWS = int(os.environ.get("ANTT_LODGING_MAX_ROWS", "20000"))
 # Benchmark-only baseline views (bench/): never on in production.
 ANTT_BENCH_VIEWS = env_bool("ANTT_BENCH_VIEWS", False)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("antt.dossiers.urls")),
     path("", include("antt.violations.urls")),
     path("", include("antt.establishments.urls")),
+    path("", include("antt.lodging.urls")),
     path("", include("antt.feedback.urls")),
     path("", include("antt.reports.urls")),
     path("", include("antt.portal.urls")),

@@ -131,6 +131,12 @@ def _register_routers():
     from antt.establishments.api import router as establishments_router
 
     api.add_router("/establishments", establishments_router, tags=["Cơ sở kinh doanh có điều kiện, PCCC"])
+    from antt.lodging.api import router as lodging_router
+
+    api.add_router("/lodging", lodging_router, tags=["Thông báo lưu trú"])
+    from antt.lodging.api_stats import router as lodging_stats_router
+
+    api.add_router("/lodging", lodging_stats_router, tags=["Thống kê lưu trú"])
 
 
 _register_routers()

@@ -12,6 +12,14 @@ accounts), `establishment.inspect` (plan and record inspections, follow findings
 `certificate.manage` (issue outside the one-stop flow, suspend and revoke certificates),
 `establishment.rules` (business lines, fire categories, inspection frequencies).
 
+Lodging: `lodging.view` (guests staying now, declarations and late counts of the unit's area),
+`lodging.search` (search by person, stay histories; every search with its reason, audited),
+`lodging.stats` (statistics and occupancy), `watchlist.view` (the watchlist and its alerts),
+`watchlist.manage` (add and remove entries), `alert.handle` (acknowledge and close alerts),
+`lodging.rules` (code tables, deadlines, retention). Officers of the exit-entry units
+(`ANTT_LODGING_EXIT_ENTRY_UNITS`) with `lodging.view` also see every foreign guest of the units
+under their parent (the foreigners' temporary-residence declarations).
+
 Capabilities are plain strings checked by services, selectors and views
 (`can(user, "dossier.receive")`). Later issues add their own capabilities here,
 next to the roles that hold them.
@@ -42,6 +50,11 @@ CAPABILITIES: dict[str, set[str]] = {
         "establishment.view",
         "establishment.manage",
         "establishment.inspect",
+        "lodging.view",
+        "lodging.search",
+        "lodging.stats",
+        "watchlist.view",
+        "alert.handle",
     },
     Role.HEAD: {
         "catalog.view",
@@ -62,6 +75,12 @@ CAPABILITIES: dict[str, set[str]] = {
         "establishment.manage",
         "establishment.inspect",
         "certificate.manage",
+        "lodging.view",
+        "lodging.search",
+        "lodging.stats",
+        "watchlist.view",
+        "watchlist.manage",
+        "alert.handle",
     },
     # A supervisor reads statistics (and the officer list) across the units below theirs and
     # changes nothing.
@@ -72,6 +91,7 @@ CAPABILITIES: dict[str, set[str]] = {
         "officer.view",
         "violation.view",
         "establishment.view",
+        "lodging.stats",
     },
     Role.UNIT_ADMIN: {"catalog.view", "officer.view", "officer.manage", "person.view"},
     Role.SYSTEM_ADMIN: {
@@ -85,6 +105,7 @@ CAPABILITIES: dict[str, set[str]] = {
         "reports.view",
         "violation.rules",
         "establishment.rules",
+        "lodging.rules",
     },
 }
 

@@ -10,7 +10,7 @@ class Command(BaseCommand):
     help = (
         "Nạp dữ liệu danh mục: đơn vị hành chính, đơn vị công an, danh mục thủ tục hành chính, "
         "mẫu biểu một cửa, tiêu chí đánh giá hài lòng, danh mục hành vi vi phạm hành chính và tham số pháp lý, "
-        "ngành nghề kinh doanh có điều kiện về ANTT và nhóm cơ sở về PCCC."
+        "ngành nghề kinh doanh có điều kiện về ANTT và nhóm cơ sở về PCCC, danh mục giấy tờ, quốc tịch, cửa khẩu và thời hạn thông báo lưu trú."
     )
 
     def handle(self, *args, **options):
@@ -18,6 +18,7 @@ class Command(BaseCommand):
         from antt.dossiers.loaders import load_forms
         from antt.establishments.loaders import load_establishment_rules
         from antt.feedback.loaders import load_rating_criteria
+        from antt.lodging.loaders import load_lodging_rules
         from antt.org.loaders import load_admin_areas, load_units
         from antt.violations.loaders import load_violation_rules
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
                 load_rating_criteria,
                 load_violation_rules,
                 load_establishment_rules,
+                load_lodging_rules,
             )
             for step in steps:
                 message = step()

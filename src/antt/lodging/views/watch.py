@@ -1,0 +1,3 @@
+"""Placeholder: filled by the lodging build (see docs/lodging.md)."""
+
+urlpatterns: list = []
