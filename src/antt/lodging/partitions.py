@@ -16,6 +16,10 @@ from datetime import date
 from django.db import connection, transaction
 
 TABLE = "lodging_declaration"
+STRAYS_SQL = (
+    "CREATE TEMP TABLE lodging_strays ON COMMIT DROP AS SELECT * FROM lodging_declaration_default "
+    "WHERE arrived_at >= %s AND arrived_at < %s"
+)
 
 
 def month_start(day: date) -> date:
@@ -45,8 +49,7 @@ def create_month(cursor, month: date) -> None:
     strays = cursor.fetchone()[0]
     if strays:
         cursor.execute(
-            f"CREATE TEMP TABLE lodging_strays ON COMMIT DROP AS SELECT * FROM {TABLE}_default "
-            "WHERE arrived_at >= %s AND arrived_at < %s",  # noqa: S608 (constant names)
+            STRAYS_SQL,
             [lo, hi],
         )
         cursor.execute(f"DELETE FROM {TABLE}_default WHERE arrived_at >= %s AND arrived_at < %s", [lo, hi])  # noqa: S608 (names are module constants, values are parameters)
