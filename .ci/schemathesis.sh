@@ -16,6 +16,8 @@ export ANTT_DEBUG=0 ANTT_SECRET_KEY=schemathesis-$RANDOM$RANDOM$RANDOM ANTT_SSL_
 export ANTT_ALLOWED_HOSTS=127.0.0.1,localhost ANTT_LOG_LEVEL=ERROR
 # The lookup's rate limit (429) has its own tests; here it would leave the lookup's logic unfuzzed.
 export ANTT_LOOKUP_RATE=0 ANTT_FINE_LOOKUP_RATE=0
+# Likewise the per-key rate of the lodging API (its 429 is tested in the suite).
+export ANTT_LODGING_API_RATE=0
 unset DATABASE_URL
 .venv/bin/python manage.py migrate --noinput >/dev/null
 .venv/bin/python manage.py load_reference >/dev/null
@@ -41,6 +43,16 @@ print(*sessions, _get_new_csrf_string())
 # An agency's sharing token, so that /api/v1/establishments is fuzzed past its 401 as an agency too.
 share_token=st-share-$RANDOM$RANDOM$RANDOM
 export ANTT_SHARING_TOKENS="schemathesis=$(printf %s "$share_token" | sha256sum | cut -d' ' -f1)"
+# A lodging establishment's API key (the demo hotel's manager), so that the hotel endpoints of
+# /api/v1/lodging are fuzzed past their 401; and a tourism department's statistics token.
+lodging_key=$(.venv/bin/python manage.py shell -v0 -c "
+from antt.establishments.models import EstablishmentAccount
+from antt.lodging.business import key_create
+acc = EstablishmentAccount.objects.filter(is_manager=True, status='active', establishment__lines__is_lodging=True).select_related('establishment', 'user').first()
+print(key_create(establishment=acc.establishment, name='schemathesis', user=acc.user)[1] if acc else '')
+")
+stats_token=st-stats-$RANDOM$RANDOM$RANDOM
+export ANTT_LODGING_STATS_TOKENS="schemathesis=$(printf %s "$stats_token" | sha256sum | cut -d' ' -f1)"
 .venv/bin/gunicorn antt.wsgi --pythonpath src -w 2 -b 127.0.0.1:$port --log-level warning \
   --limit-request-line 8190 &
 server=$!
@@ -70,6 +82,14 @@ cat > "$tmp/schemathesis-agency.toml" <<TOML
 [auth.openapi.SharingToken]
 bearer = "$share_token"
 TOML
+cat > "$tmp/schemathesis-lodging.toml" <<TOML
+[auth.openapi.LodgingApiKey]
+bearer = "$lodging_key"
+TOML
+cat > "$tmp/schemathesis-tourism.toml" <<TOML
+[auth.openapi.StatsToken]
+bearer = "$stats_token"
+TOML
 # ST_ONLY (a path regex) narrows one run to some operations; options of `run` go after it.
 st() {
   local only=()
@@ -89,6 +109,11 @@ echo "--- signed in as a commune head (violations, statistics)"
 st --config-file "$tmp/schemathesis-head.toml"
 echo "--- an agency's sharing token (establishments registry)"
 ST_ONLY='^/api/v1/establishments' st --config-file "$tmp/schemathesis-agency.toml"
+echo "--- a lodging establishment's API key (declarations, batches, stays, receipt)"
+if [ -z "$lodging_key" ]; then echo "no demo lodging establishment with a manager account" >&2; exit 1; fi
+ST_ONLY='^/api/v1/lodging/(declarations|batches|stays|receipt)' st --config-file "$tmp/schemathesis-lodging.toml"
+echo "--- a tourism department's statistics token (lodging statistics)"
+ST_ONLY='^/api/v1/lodging/statistics' st --config-file "$tmp/schemathesis-tourism.toml"
 # Unsafe methods also need the CSRF cookie, which cannot ride beside the scheme's
 # cookie; both go in one Cookie header here, so the checks that drop the session
 # (negative_data_rejection of a missing cookie, ignored_auth) cannot work and are left out.

@@ -144,6 +144,30 @@ ACTIONS: tuple[Action, ...] = (
         "Tệp CSV, Excel, JSON và API cho cơ quan thuế, văn hóa, quy hoạch (không có dữ liệu cá nhân).",
         ("establishments:share-home",),
     ),
+    Action(
+        "lodging.view",
+        "Lưu trú",
+        "Khách đang lưu trú trên địa bàn, khai báo muộn, người nước ngoài tạm trú.",
+        ("lodging:police-home",),
+    ),
+    Action(
+        "lodging.search",
+        "Tra cứu lưu trú",
+        "Tìm khách theo họ tên, ngày sinh, số giấy tờ; lịch sử lưu trú của một người (ghi lý do tra cứu).",
+        ("lodging:police-search",),
+    ),
+    Action(
+        "watchlist.view",
+        "Cảnh báo lưu trú",
+        "Đối tượng truy nã, người mất tích đến lưu trú: tiếp nhận và xử lý cảnh báo.",
+        ("lodging:alert-list",),
+    ),
+    Action(
+        "lodging.stats",
+        "Thống kê lưu trú",
+        "Lượt khách, ngày khách theo quốc tịch, loại cơ sở, xã phường; công suất phòng.",
+        ("lodging:stats",),
+    ),
 )
 
 
@@ -181,6 +205,8 @@ def nav_items(request) -> list[NavItem]:
         entries.append(("Vi phạm hành chính", optional_url("violations:record-list")))
     if can(user, "establishment.view"):
         entries.append(("Cơ sở", optional_url("establishments:list")))
+    if can(user, "lodging.view"):
+        entries.append(("Lưu trú", optional_url("lodging:police-home")))
     if can(user, "reports.view"):
         entries.append(("Thống kê", optional_url("reports:statistics")))
     if not (user is not None and user.is_authenticated and getattr(user, "is_officer", False)):

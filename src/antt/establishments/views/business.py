@@ -38,6 +38,7 @@ from antt.establishments.errors import EstablishmentError
 from antt.establishments.forms_business import AccountFilterForm, DecisionForm, SignupForm, StaffAccountForm
 from antt.establishments.models import EstablishmentAccount
 from antt.establishments.views.common import error_status, optional_url, page_of, put_error, query_string
+from antt.lodging import selectors_business as lodging_selectors
 from antt.org.otp import staff_required
 
 S = EstablishmentAccount.Status
@@ -78,6 +79,7 @@ def business_home(request):
             "file": file,
             "e": file.establishment,
             "live_certificate": next((c for c in file.certificates if c.status in ("valid", "suspended")), None),
+            "lodging_available": lodging_selectors.lodging_account(user) is not None,
             "open_findings": sum(1 for row in file.findings if row["finding"].status == "open"),
             "next_inspection": planned[-1] if planned else None,
             "today": timezone.localdate(),

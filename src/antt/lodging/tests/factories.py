@@ -6,7 +6,7 @@
     d = make_declaration(w.hotel)        # one arrival written directly (no service, no audit)
     row = guest_row(full_name="Trần Thị Bình")      # a raw row as a form/file/API would send it
 
-`load_rules()` loads the real code tables of `lodging/data/` (document types, countries, ports,
+`fast_rules()` bulk-creates the real code tables of `lodging/data/` (document types, countries, ports,
 reasons, deadline and retention rules): they are small and the tests check the law's deadlines.
 """
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import yaml
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,8 +25,8 @@ from antt.core.text import fold
 from antt.establishments.models import Establishment, EstablishmentAccount
 from antt.establishments.tests.factories import EstablishmentsWorld, establishments_world, make_establishment
 from antt.lodging import ids
-from antt.lodging.loaders import load_rules
-from antt.lodging.models import Declaration
+from antt.lodging.loaders import DATA_DIR, PORT_DEFAULTS, SECTIONS
+from antt.lodging.models import Country, DeadlineRule, Declaration, PortOfEntry
 from antt.org.models import Role, Unit, User
 from antt.org.tests.factories import make_officer, make_unit
 
@@ -62,10 +63,35 @@ def _business_user(establishment: Establishment, *, manager: bool) -> User:
     return user
 
 
+_RULES_CACHE: dict = {}
+
+
+def fast_rules() -> None:
+    """The real code tables and rules of `lodging/data/`, bulk-created without audit entries
+    (the loader itself, with its audit trail, is tested in test_foundation): ~20 ms, not ~1 s."""
+    if DeadlineRule.objects.exists():
+        return
+    if not _RULES_CACHE:
+        rules = yaml.safe_load((DATA_DIR / "rules.yaml").read_text(encoding="utf-8"))
+        countries = yaml.safe_load((DATA_DIR / "countries.yaml").read_text(encoding="utf-8"))
+        _RULES_CACHE.update(rules=rules, countries=countries)
+    rules, countries = _RULES_CACHE["rules"], _RULES_CACHE["countries"]
+    for key, model, _natural, _label in SECTIONS:
+        defaults = PORT_DEFAULTS if model is PortOfEntry else {}
+        model.objects.bulk_create([model(**{**defaults, **row}) for row in rules.get(key) or []])
+    Country.objects.bulk_create(
+        [
+            Country(code=c, name=n, name_en=e, name_folded=fold(f"{n} {e}"), stats_code=s, is_icao_special=special)
+            for special, section in ((False, "countries"), (True, "icao_special"))
+            for c, n, e, s in countries.get(section) or []
+        ]
+    )
+
+
 def lodging_world(settings=None) -> LodgingWorld:
     """The establishments world + lodging rules + two hotels with accounts + an exit-entry unit.
     Pass pytest's `settings` fixture to point ANTT_LODGING_EXIT_ENTRY_UNITS at the new PA08."""
-    load_rules()
+    fast_rules()
     est = establishments_world()
     hotel = make_establishment(est, name="Khách sạn Sông Mã", lines=["t-luu-tru"], lodging_kind="Khách sạn", rooms=20)
     hotel_b = make_establishment(
