@@ -27,6 +27,7 @@ demo: migrate
 	$(PY) manage.py generate_dossiers --months 2 --if-empty
 	$(PY) manage.py generate_violations --decisions 20000 --if-empty
 	$(PY) manage.py generate_establishments --establishments 3000 --inspections 15000 --if-empty
+	$(PY) manage.py generate_lodging --declarations 30000 --if-empty
 
 # The task worker runs beside the server (imports, exports, notifications) and stops with it.
 run: demo
@@ -52,6 +53,7 @@ bench: install
 	$(PY) bench/dossiers.py
 	$(PY) bench/violations.py
 	$(PY) bench/establishments.py
+	$(PY) bench/lodging.py
 
 check-deploy: install
 	ANTT_DEBUG=0 ANTT_SECRET_KEY=$${ANTT_SECRET_KEY:-$$(openssl rand -hex 32)} ANTT_ALLOWED_HOSTS=antt.example.vn $(PY) manage.py check --deploy --fail-level WARNING

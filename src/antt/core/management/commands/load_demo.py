@@ -21,6 +21,7 @@ DEMO_ACCOUNTS = [
     ("lanhdao", "HacThanh#2026ld", Role.HEAD, COMMUNE, "Trịnh Đình Dũng", "Trưởng Công an phường", False),
     ("quantridv", "HacThanh#2026qt", Role.UNIT_ADMIN, COMMUNE, "Phạm Thị Hồng", "Quản trị đơn vị", False),
     ("tiepnhanxnc", "XuatNhapCanh#26", Role.RECEPTIONIST, "pa08", "Hoàng Minh Tuấn", "Cán bộ tiếp nhận", False),
+    ("xulyxnc", "XuatNhapCanh#2026xl", Role.PROCESSOR, "pa08", "Đặng Quốc Việt", "Cán bộ xử lý", False),
     ("giamsat", "GiamSat#Tinh2026", Role.SUPERVISOR, ROOT_SLUG, "Đỗ Văn Thành", "Cán bộ giám sát", False),
     ("quantri", "QuanTri#Tinh2026", Role.SYSTEM_ADMIN, ROOT_SLUG, "Vũ Quốc Khánh", "Quản trị hệ thống", True),
     ("tiepnhanhr", "HamRong#2026tn", Role.RECEPTIONIST, SECOND_COMMUNE, "Mai Thị Lan", "Cán bộ tiếp nhận", False),
@@ -62,12 +63,20 @@ class Command(BaseCommand):
             from antt.establishments.demo import ensure_demo_business_account
 
             business = ensure_demo_business_account()
+            from antt.lodging.demo import ensure_demo_lodging
+
+            lodging = ensure_demo_lodging()
         self._print_table(rows)
         self.stdout.write(f"- {titles}")
         self.stdout.write(f"- {establishments}")
         self.stdout.write(
             f"- Tài khoản cơ sở kinh doanh minh họa: {business[0]} / {business[1]} ({business[2]}), đăng nhập tại /dang-nhap/"
         )
+        self.stdout.write(f"- {lodging.message}")
+        if lodging.api_key:
+            self.stdout.write(
+                f"- Khóa API minh họa của cơ sở (chỉ hiện một lần, không lưu ở đâu khác): {lodging.api_key}"
+            )
 
     def _print_table(self, rows):
         headers = ("Vai trò", "Tên đăng nhập", "Mật khẩu", "Đơn vị", "")
