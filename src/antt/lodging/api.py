@@ -677,7 +677,7 @@ def stay_correction(request, body: CorrectionIn, stay_id: int = StayId):
     "/stays/{stay_id}/cancellation",
     auth=API_KEY_AUTH,
     response={200: StayOut, **STAY_ERRORS},
-    summary="Hủy khai báo (trong 24 giờ kể từ khi gửi; sau đó đề nghị Công an xã sửa)",
+    summary="Hủy khai báo (trong 24 giờ kể từ khi gửi; sau đó đề nghị Công an xã, phường sửa)",
 )
 @keyed
 def stay_cancellation(request, body: CancellationIn, stay_id: int = StayId):

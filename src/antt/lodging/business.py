@@ -35,7 +35,7 @@ from antt.core import audit
 from antt.establishments import selectors_business as est_selectors
 from antt.establishments.models import Establishment
 from antt.lodging import spreadsheets
-from antt.lodging.errors import LodgingError
+from antt.lodging.errors import LodgingError, exc_summary
 from antt.lodging.models import ApiKey, DeclarationBatch, Room
 
 logger = logging.getLogger("antt.lodging")
@@ -339,8 +339,8 @@ def file_run(establishment_id: int, user_id: int | None, path: str, name: str, m
     except LodgingError as exc:
         _progress_set(establishment_id, idempotency_key, state="failed", done=0, total=0, message=exc.message)
         return "failed"
-    except Exception:
-        logger.exception("lodging file %s failed", idempotency_key)
+    except Exception as exc:
+        logger.error("lodging file %s failed: %s", idempotency_key, exc_summary(exc))
         _progress_set(
             establishment_id,
             idempotency_key,

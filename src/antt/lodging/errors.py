@@ -8,6 +8,8 @@ the personal value; `status` is the HTTP status a view or the API answers with (
 
 from __future__ import annotations
 
+import traceback
+
 
 class LodgingError(Exception):
     def __init__(self, message: str, field: str = "", status: int = 400):
@@ -21,3 +23,9 @@ class LodgingError(Exception):
 
     def __repr__(self) -> str:
         return f"LodgingError({self.message!r}, field={self.field!r}, status={self.status})"
+
+
+def exc_summary(exc: BaseException) -> str:
+    """An unexpected exception for the log: its type and frames, never its message (PostgreSQL's
+    errors quote the offending row of a COPY: names, document numbers)."""
+    return f"{type(exc).__name__}\n" + "".join(traceback.format_tb(exc.__traceback__))

@@ -34,7 +34,7 @@ GUEST_KEYS = (
     "port_of_entry",
 )
 FOREIGN_KEYS = ("mrz", "visa_kind", "visa_number", "visa_expiry", "entry_date", "port_of_entry")
-REQUIRED_KEYS = {"full_name", "birth_date", "sex", "nationality", "doc_type", "doc_number", "arrived_at"}
+REQUIRED_KEYS = {"full_name", "birth_date", "sex", "nationality", "doc_type", "doc_number", "arrived_at", "reason"}
 # What the desk keeps from one guest to the next (a family, a tour group arriving together).
 REMEMBERED_KEYS = ("nationality", "doc_type", "arrived_at", "expected_departure", "reason")
 DATE_HINT = "dd/mm/yyyy"

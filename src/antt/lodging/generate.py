@@ -667,7 +667,7 @@ class LodgingGenerator:
             self._generate(ests, deadlines, stats_codes, now, end, first_local_day, last_local_day, summary)
         summary.seconds = clock.perf_counter() - t0
         if o.occupancy:
-            summary.occupancy = write_occupancy(self.nights, summary.first, min(summary.last, timezone.localdate()))
+            summary.occupancy = write_occupancy(self.nights, summary.first, timezone.localdate())
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute(f"ANALYZE {partitions.TABLE}")
@@ -1040,7 +1040,9 @@ def has_generated() -> bool:
 
 
 def purge_generated() -> int:
-    """Delete the generated declarations (the services' rows are kept)."""
+    """Delete the generated declarations (the services' rows are kept). Runs inside the
+    generator's transaction, past the ledger's append-only trigger."""
+    partitions.ledger_maintenance()
     return generated_declarations()._raw_delete(connection.alias)
 
 

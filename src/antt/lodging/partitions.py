@@ -77,3 +77,16 @@ def ensure_partitions(first: date, last: date, *, using=None) -> list[str]:
                 made.append(partition_name(month))
             month = next_month(month)
     return made
+
+
+def ledger_maintenance(using=None) -> None:
+    """Let this transaction delete or rewrite declaration rows (generated or benchmark data, a
+    test back-dating a row): the append-only trigger of migration 0003 then lets it through.
+    PostgreSQL only; a no-op on SQLite. Must run inside the transaction that needs it."""
+    conn = connection if using is None else using
+    if conn.vendor != "postgresql":
+        return
+    if not conn.in_atomic_block:
+        raise RuntimeError("ledger_maintenance() must run inside a transaction.")
+    with conn.cursor() as cursor:
+        cursor.execute("SET LOCAL antt.ledger_maintenance = 'on'")

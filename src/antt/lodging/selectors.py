@@ -285,14 +285,17 @@ def has_search_criteria(criteria: dict) -> bool:
 
 
 def criteria_for_log(criteria: dict) -> dict:
-    """What the SearchLog and the audit trail keep of a search: the name folded, document
-    numbers masked, dates as ISO strings; nothing else personal."""
+    """What the SearchLog and the audit trail keep of a search (kept longer than the stays
+    themselves): the name folded and masked like the lists ("nguyen v. a."), the year of a birth
+    date, document numbers masked, other dates as ISO strings; nothing else personal."""
     logged = {}
     for key, value in criteria.items():
         if value in (None, "", [], ()):
             continue
         if key == "name":
-            logged["name"] = " ".join(name_words(value))
+            logged["name"] = mask_name(" ".join(name_words(value)))
+        elif key == "birth_date" and isinstance(value, date):
+            logged["birth_year"] = str(value.year)
         elif key == "doc_number":
             logged["doc_number"] = mask_doc(normalise_doc(value))
         elif isinstance(value, date):

@@ -39,7 +39,7 @@ from antt.core.models import AuditEvent
 from antt.establishments.models import Establishment
 from antt.lodging import bulk, deadlines, ids
 from antt.lodging.codes import codes_on
-from antt.lodging.errors import LodgingError
+from antt.lodging.errors import LodgingError, exc_summary
 from antt.lodging.models import Alert, Declaration, DeclarationBatch
 from antt.lodging.validation import (
     ARRIVAL_FUTURE_TOLERANCE,
@@ -60,6 +60,7 @@ State = Declaration.State
 
 CANCEL_WINDOW = timedelta(hours=24)  # application rule: later, the commune police correct the stay
 PROGRESS_EVERY = 1000
+LOCK_NAMESPACE = 601  # advisory-lock namespace of lodging sendings
 SQLITE_CHUNK = 900  # doc numbers per IN (…) of the duplicate check on SQLite
 GUEST_FIELDS = (
     "full_name",
@@ -175,6 +176,15 @@ def _open_batch(batch: DeclarationBatch, key: str) -> DeclarationBatch:
             raise
         raise _Replay(stored) from None
     return batch
+
+
+def _lock_establishment(establishment_id: int) -> None:
+    """One sending at a time per establishment, until this transaction ends (PostgreSQL advisory
+    lock; SQLite has one writer anyway): two sendings with the same guest at the same moment would
+    otherwise both pass the duplicate check. Other establishments are not held up."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, establishment_id])
 
 
 def _staying_by_doc(establishment_id: int, numbers: list[str]) -> dict[str, int]:
@@ -360,6 +370,7 @@ def _run_batch(
     progress: Callable[[int], None] | None,
 ) -> BatchResult:
     batch = _open_batch(batch, key)
+    _lock_establishment(establishment.pk)
     valid, errors, bad = _clean_rows(rows, establishment, now, progress)
     written: list[int] = []
     alerts = []
@@ -490,8 +501,8 @@ def declare_batch(
             )
     except _Replay as replay:
         return _replay(replay.batch)
-    except Exception:
-        logger.exception("lodging batch %s of establishment %s failed", batch.id, establishment.pk)
+    except Exception as exc:
+        logger.error("lodging batch %s of establishment %s failed: %s", batch.id, establishment.pk, exc_summary(exc))
         return BatchResult(batch=_record_failure(batch, key, user, api_key))
 
 
@@ -662,6 +673,7 @@ def correct(
     note = _note(note, required=True, what="sửa")
     now = timezone.now()
     with transaction.atomic():
+        _lock_establishment(establishment.pk)  # a changed document number is checked for duplicates
         current = _lock_current(establishment, stay_id)
         if current.state != State.STAYING:
             raise LodgingError(MSG_ENDED, field="stay_id", status=409)
@@ -732,7 +744,7 @@ def cancel(*, establishment: Establishment, stay_id: int, note: str, user=None, 
         if now - _arrival_declared_at(current) > CANCEL_WINDOW:
             raise LodgingError(
                 f"Chỉ hủy được khai báo trong {int(CANCEL_WINDOW.total_seconds() // 3600)} giờ kể từ khi khai báo; "
-                "đề nghị Công an xã sửa.",
+                "đề nghị Công an xã, phường sửa.",
                 field="stay_id",
                 status=409,
             )

@@ -103,6 +103,7 @@ _DOC_CLEAN = re.compile(r"[\s]+")
 _ANY_NUMBER = re.compile(r"^[A-Z0-9./-]{1,20}$")
 _VISA_NUMBER = re.compile(r"^[A-Z0-9./-]{1,20}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 .()-]{6,18}[0-9]$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # NUL, escapes…: PostgreSQL refuses NUL in text
 _SEX = {
     "M": "M",
     "F": "F",
@@ -248,6 +249,10 @@ def parse_arrival(value, label: str = LABELS["arrived_at"]) -> datetime | None:
             raise _Bad(f"{label} không phải là thời điểm có thật.") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=VN)
+    try:  # "0001-01-01T00:00+14:00" parses, but has no UTC or Vietnam time
+        dt.astimezone(UTC).astimezone(VN)
+    except (OverflowError, ValueError):
+        raise _Bad(f"{label} không phải là thời điểm có thật.") from None
     return dt
 
 
@@ -443,6 +448,9 @@ def clean_guest(
         limit = MAX_LENGTHS[name]
         if len(value) > limit:
             err(name, f"{LABELS[name]} dài quá {limit} ký tự.")
+    for name, value in (("address", address), ("room", room)):
+        if _CONTROL.search(value):
+            err(name, f"{LABELS[name]} có ký tự không hợp lệ (ký tự điều khiển).")
     if full_name and len(full_name) <= MAX_LENGTHS["full_name"] and not _NAME.match(full_name):
         err("full_name", "Họ và tên chỉ gồm chữ cái, dấu cách và các dấu ' - .")
     if phone and not _PHONE.match(phone):

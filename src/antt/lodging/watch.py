@@ -337,7 +337,7 @@ def _clean_entry(data: dict) -> dict:
             raise LodgingError(f"Trường «{WatchEntry._meta.get_field(name).verbose_name}» dài quá {limit} ký tự.", name)
     if clean.get("kind") not in WatchEntry.Kind.values:
         raise LodgingError("Chọn loại đối tượng theo dõi.", "kind")
-    if clean["doc_number"] and not clean["doc_number"].isalnum():
+    if clean["doc_number"] and not (clean["doc_number"].isascii() and clean["doc_number"].isalnum()):
         raise LodgingError("Số giấy tờ chỉ gồm chữ cái và chữ số.", "doc_number")
     for name in ("birth_date", "valid_until"):
         value = clean.get(name)

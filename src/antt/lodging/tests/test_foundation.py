@@ -52,3 +52,32 @@ def test_declarations_are_partitioned_by_month_on_postgresql():
         cursor.execute("SELECT tableoid::regclass::text FROM lodging_declaration WHERE id = %s", [d.pk])
         (partition,) = cursor.fetchone()
     assert partition == f"lodging_declaration_{d.arrived_at:%Y%m}"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger exists only on PostgreSQL")
+def test_the_database_refuses_to_edit_or_delete_what_was_declared():
+    from django.db import DatabaseError
+
+    from antt.lodging.partitions import ledger_maintenance
+
+    w = lodging_world()
+    d = make_declaration(w.hotel)
+    for change in (
+        {"full_name": "Người Khác"},
+        {"arrived_at": d.arrived_at - timedelta(days=1)},
+        {"kind": "departure"},
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            Declaration.objects.filter(pk=d.pk).update(**change)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Declaration.objects.filter(pk=d.pk)._raw_delete("default")
+    # what may change: the state of the stay, and the anonymisation (all at once)
+    Declaration.objects.filter(pk=d.pk).update(is_current=False, state="departed", departed_at=timezone.now())
+    Declaration.objects.filter(pk=d.pk).update(
+        full_name="", name_folded="", doc_number="", anonymised_at=timezone.now()
+    )
+    with pytest.raises(DatabaseError), transaction.atomic():  # and never back
+        Declaration.objects.filter(pk=d.pk).update(full_name="Nguyễn Văn An")
+    with transaction.atomic():
+        ledger_maintenance()
+        assert Declaration.objects.filter(pk=d.pk)._raw_delete("default") == 1

@@ -14,6 +14,7 @@ from antt.core.models import AuditEvent
 from antt.lodging import bulk, services
 from antt.lodging.errors import LodgingError
 from antt.lodging.models import Alert, Declaration, DeclarationBatch, WatchEntry
+from antt.lodging.partitions import ledger_maintenance
 from antt.lodging.tests.factories import MRZ_VN, VN, foreign_row, guest_row, lodging_world, make_declaration
 
 pytestmark = pytest.mark.django_db
@@ -522,6 +523,7 @@ def test_cancel_within_24_hours(w):
 def test_cancel_after_24_hours_asks_the_commune_police(w):
     # given a stay declared 25 hours ago
     old = make_declaration(w.hotel, arrived_at=timezone.now() - timedelta(hours=26))
+    ledger_maintenance()  # back-date the row past the append-only trigger (PostgreSQL)
     Declaration.objects.filter(pk=old.pk).update(declared_at=timezone.now() - timedelta(hours=25))
     with pytest.raises(LodgingError) as exc:
         services.cancel(establishment=w.hotel, stay_id=old.stay_id, note="Khai nhầm khách")
@@ -531,6 +533,7 @@ def test_cancel_after_24_hours_asks_the_commune_police(w):
 
 def test_cancel_window_counts_from_the_arrivals_declaration_not_the_last_correction(w):
     old = make_declaration(w.hotel, arrived_at=timezone.now() - timedelta(hours=30))
+    ledger_maintenance()  # back-date the row past the append-only trigger (PostgreSQL)
     Declaration.objects.filter(pk=old.pk).update(declared_at=timezone.now() - timedelta(hours=29))
     services.correct(establishment=w.hotel, stay_id=old.stay_id, raw={"room": "707"}, note="đổi phòng")
     with pytest.raises(LodgingError) as exc:

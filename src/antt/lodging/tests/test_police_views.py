@@ -157,7 +157,7 @@ def test_search_by_name_shows_full_names_masked_documents_and_logs(client, w):
     assert html.count("Nguyễn Văn An") == 1 and "Lê Thị Lan" not in html
     assert "038090001234" not in html and "•••••••••234" in html
     log = SearchLog.objects.get()
-    assert log.reason == REASON and log.results == 1 and log.criteria["name"] == "nguyen van an"
+    assert log.reason == REASON and log.results == 1 and log.criteria["name"] == "nguyen v. a."
     assert log.user == w.processor_a and log.unit == w.commune_a
     assert AuditEvent.objects.filter(action=AuditEvent.Action.READ_PERSONAL, reason=REASON).count() == 1
 

@@ -557,6 +557,7 @@ def biz_stay(request, stay_id: int):
         action=action,
         open_stay=current.state == Declaration.State.STAYING,
         country=codes.countries.get(current.nationality),
+        port=codes.ports.get(current.port_of_entry),
     )
     return render(request, "lodging/biz_stay.html", context, status=status)
 

@@ -17,11 +17,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from antt.core import audit
 from antt.establishments.views.common import optional_url, query_string
 from antt.lodging import exports, selectors
+from antt.lodging.codes import codes_on
 from antt.lodging.errors import LodgingError
 from antt.lodging.forms_police import HistoryForm, MonthForm, ReasonForm, SearchForm, StayingFilterForm
 from antt.lodging.models import PortOfEntry
@@ -153,6 +155,7 @@ def police_stay(request, stay_id: int):
         else:
             status = 400
     names = selectors.establishment_names(ledger)
+    codes = codes_on(timezone.localdate())
     ctx = _base(
         request,
         "stay",
@@ -169,6 +172,8 @@ def police_stay(request, stay_id: int):
         establishment_url=optional_url("establishments:detail", current.establishment_id),
         full=full,
         form=form,
+        country=codes.countries.get(current.nationality),
+        port=codes.ports.get(current.port_of_entry),
     )
     return render(request, "lodging/police_stay.html", ctx, status=status)
 

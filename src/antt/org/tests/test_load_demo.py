@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from antt.core.management.commands.load_demo import DEMO_ACCOUNTS
 from antt.org.loaders import load_admin_areas, load_units
 from antt.org.models import Role, User
 
@@ -20,7 +21,7 @@ def test_load_demo_creates_one_account_per_role_and_is_idempotent(settings):
     call_command("load_demo", stdout=out)
     # then every role has an account, nothing is duplicated, and the table lists the passwords
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
-    assert User.objects.count() == 9
+    assert User.objects.count() == len(DEMO_ACCOUNTS) == 10  # xulyxnc (exit-entry processor) since lodging
     admin = User.objects.get(username="quantri")
     assert admin.is_superuser and admin.is_staff and admin.unit.parent_id is None
     assert admin.check_password("QuanTri#Tinh2026")
