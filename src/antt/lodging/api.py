@@ -158,7 +158,12 @@ def _declarations_doc() -> dict:
                             "guests": {
                                 "type": "array",
                                 "minItems": 1,
-                                "maxItems": settings.ANTT_LODGING_MAX_ROWS,
+                                # The limit (ANTT_LODGING_MAX_ROWS, 413 beyond it) is said in words, not
+                                # as maxItems: a server setting, not a property of the request's shape.
+                                "description": (
+                                    f"Danh sách khách; tối đa {settings.ANTT_LODGING_MAX_ROWS} khách một lần "
+                                    "(ANTT_LODGING_MAX_ROWS), nhiều hơn: 413."
+                                ),
                                 "items": _guest_schema(),
                             },
                         },
@@ -253,10 +258,11 @@ class ReceiptQuery(Schema):
 
 
 def _iso_only(value):
-    # pydantic would read "0.5" as a Unix timestamp; the documented format is ISO 8601 only.
-    if value not in (None, "") and not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", value)):
+    # pydantic would read "0.5" as a Unix timestamp; the documented format is ISO 8601 only (an empty
+    # string is not one: leave the key out, or send null, for "now").
+    if value is not None and not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", value)):
         raise ValueError("không đúng định dạng ISO 8601")
-    return value or None
+    return value
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -274,7 +280,7 @@ DepartureTime = Annotated[datetime | None, BeforeValidator(_iso_only), AfterVali
 
 class DepartureIn(Schema):
     departed_at: DepartureTime = Field(
-        None, description="Thời điểm rời đi (ISO 8601; không ghi múi giờ: giờ Việt Nam). Bỏ trống: lúc gửi."
+        None, description="Thời điểm rời đi (ISO 8601; không ghi múi giờ: giờ Việt Nam). Không gửi hoặc null: lúc gửi."
     )
 
 
@@ -650,6 +656,13 @@ def _stay_action(call, request, stay_id: int, **kwargs):
 @keyed
 def stay_departure(request, stay_id: int = StayId, body: DepartureIn | None = None):
     """A departure entry for the stay (now, or at `departed_at`); 409 when already departed or cancelled."""
+    if request.body.strip():  # the optional body must be an object (ninja lets a list through as "no body")
+        try:
+            parsed = json.loads(request.body)
+        except ValueError:
+            parsed = object()
+        if parsed is not None and not isinstance(parsed, dict):
+            return Reply(422, {"detail": 'Nội dung yêu cầu phải là một đối tượng JSON, ví dụ {"departed_at": null}.'})
     departed_at = body.departed_at if body is not None else None
     return _stay_action("depart", request, stay_id, departed_at=departed_at)
 

@@ -111,7 +111,10 @@ def _period(first: str | None, last: str | None) -> stats.Period:
     this_month = timezone.now().astimezone(stats.VN).date().replace(day=1)
 
     def month(value: str) -> date:
-        return date(int(value[:4]), int(value[5:7]), 1)
+        year = int(value[:4])
+        if not 2000 <= year <= 2100:  # also keeps date() and the month arithmetic in range
+            raise HttpError(422, "Tháng thống kê phải trong khoảng 01/2000 – 12/2100.")
+        return date(year, int(value[5:7]), 1)
 
     end = month(last) if last else this_month
     start = month(first) if first else stats.add_months(end, -11)

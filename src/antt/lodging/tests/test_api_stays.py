@@ -182,3 +182,28 @@ def test_the_receipt_lists_the_days_entries_with_the_pdfs_digest(w, client):
     assert client.get(f"{BASE}/receipt?date={today - timedelta(days=1)}").json()["total"] == 0
     assert client.get(f"{BASE}/receipt?date=1900-01-01").status_code == 422
     assert client.get(f"{BASE}/receipt").status_code == 422
+
+
+@pytest.mark.parametrize("body", ["[null, null]", "3", '"now"', "{not json"])
+def test_a_departure_body_that_is_not_an_object_is_422_and_writes_nothing(w, client, body):
+    # found by schemathesis: a JSON list was taken for "no body"
+    (stay,) = declare(client, guest_row())
+    response = client.post(f"{BASE}/stays/{stay}/departure", body, content_type="application/json")
+    assert response.status_code in (400, 422), response.content
+    assert response.json()["detail"]
+    assert Declaration.objects.get(stay_id=stay, is_current=True).state == "staying"
+
+
+def test_an_empty_departure_body_means_now(w, client):
+    (stay,) = declare(client, guest_row())
+    response = client.post(f"{BASE}/stays/{stay}/departure", "", content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert Declaration.objects.get(stay_id=stay, is_current=True).state == "departed"
+
+
+def test_an_empty_departure_time_is_not_iso_8601_422(w, client):
+    # found by schemathesis: "" was taken for "now" although the schema says date-time
+    (stay,) = declare(client, guest_row())
+    response = act(client, stay, "departure", {"departed_at": ""})
+    assert response.status_code == 422, response.content
+    assert Declaration.objects.get(stay_id=stay, is_current=True).state == "staying"

@@ -110,10 +110,20 @@ def test_access_refusals(client, w, agency):
         {"from": "1999-12", "to": "2000-01"},
         {"by": "passport"},
         {"from": "2026-03\x00"},
+        {"to": "0000-01"},  # found by schemathesis: year 0 was a 500
+        {"from": "0001-01", "to": "2026-01"},
+        {"to": "9999-12"},
     ],
 )
 def test_junk_parameters_are_422(client, agency, params):
     response = client.get(GUESTS, params, **agency)
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("params", [{"to": "0000-01"}, {"from": "0001-01"}, {"to": "9999-12"}, {"from": "2026-13"}])
+def test_junk_months_of_the_occupancy_are_422(client, agency, params):
+    response = client.get(OCCUPANCY, params, **agency)
     assert response.status_code == 422, response.content
     assert response.json()["detail"]
 
