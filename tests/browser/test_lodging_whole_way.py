@@ -285,7 +285,9 @@ def test_a_hotel_declares_guests_and_the_police_see_them(live_server, browser, w
     # 4. The guests are in the commune's "staying now" list (masked names)…
     duty.goto(f"{base}/luu-tru/dang-luu-tru/")
     text = duty.locator("main").inner_text()
-    assert "21" in text
+    rows = duty.locator("main table.worklist tbody tr:not(.worklist__empty)")
+    assert rows.count() == 21, text[:1500]
+    assert "KOR" in text and HOTEL in text
     assert "Trần Thị Bích Ngọc" not in text  # masked in lists
     assert_accessible(duty)
 
@@ -295,7 +297,7 @@ def test_a_hotel_declares_guests_and_the_police_see_them(live_server, browser, w
     stats.goto(f"{base}/luu-tru/thong-ke/?tu={month}&den={month}&theo=nationality")
     table = stats.locator("table").first.inner_text()
     for name, count in (("Hàn Quốc", 8), ("Trung Quốc", 5), ("Hoa Kỳ", 3), ("Việt Nam", 1)):
-        line = next((row for row in table.splitlines() if name in row), "")
-        assert str(count) in line, (name, line)
+        line = next((row for row in table.splitlines() if row.startswith(name)), "")
+        assert line.split("\t")[1:2] == [str(count)], (name, line)  # nationality | guests | guest-nights
     assert stats.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert_accessible(stats)
