@@ -402,10 +402,12 @@ def search_sql(user, criteria: dict, size: int) -> tuple[str, list]:
         params.append(criteria["birth_date"])
     if criteria.get("arrived_from"):
         where.append('"arrived_at" >= %s')
-        params.append(selectors.day_start(criteria["arrived_from"]))
+        # as the ORM sends it (SQLite stores UTC text: an aware +07:00 value would compare as text)
+        params.append(connection.ops.adapt_datetimefield_value(selectors.day_start(criteria["arrived_from"])))
     if criteria.get("arrived_to"):
         where.append('"arrived_at" < %s')
-        params.append(selectors.day_start(criteria["arrived_to"] + timedelta(days=1)))
+        end = selectors.day_start(criteria["arrived_to"] + timedelta(days=1))
+        params.append(connection.ops.adapt_datetimefield_value(end))
     sql = (
         f'SELECT {cols} FROM "lodging_declaration" WHERE {" AND ".join(where)} '  # noqa: S608 (constant SQL)
         f'ORDER BY "arrived_at" DESC, "id" DESC LIMIT {size + 1}'
