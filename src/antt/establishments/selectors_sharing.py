@@ -22,14 +22,12 @@ of an establishment are never even fetched.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from antt.core.tokens import hashed_tokens, token_label
 from antt.establishments.models import BusinessLine, Certificate, ChangeEntry, Establishment
 from antt.establishments.selectors_certificates import line_events_prefetch
 from antt.org.roles import can
@@ -92,28 +90,14 @@ class SharingClient:
 
 
 def sharing_tokens() -> dict[str, str]:
-    """{sha256 hex: label} from ANTT_SHARING_TOKENS (a string "label=hash,..." or a list)."""
-    raw = getattr(settings, "ANTT_SHARING_TOKENS", "") or ""
-    items = raw.split(",") if isinstance(raw, str) else list(raw)
-    out = {}
-    for item in items:
-        label, _, digest = str(item).strip().rpartition("=")
-        digest = digest.strip().lower()
-        if len(digest) == 64:
-            out[digest] = label.strip() or "cơ quan"
-    return out
+    """{sha256 hex: label} from ANTT_SHARING_TOKENS."""
+    return hashed_tokens("ANTT_SHARING_TOKENS")
 
 
 def sharing_client(token: str) -> SharingClient | None:
-    """The agency whose token this is (constant-time comparison against every stored hash)."""
-    if not token or len(token) > 200:
-        return None
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    found = None
-    for stored, label in sharing_tokens().items():
-        if hmac.compare_digest(stored, digest):
-            found = SharingClient(label)
-    return found
+    """The agency whose token this is (`core.tokens`)."""
+    label = token_label(token, "ANTT_SHARING_TOKENS")
+    return SharingClient(label) if label is not None else None
 
 
 def may_read(caller) -> bool:

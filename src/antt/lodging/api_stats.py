@@ -24,13 +24,10 @@ this is primary suppression only; `min_cell` in every answer says the threshold.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from ninja import Query, Router, Schema
@@ -39,6 +36,7 @@ from ninja.security import HttpBearer
 from pydantic import Field
 
 from antt.api.schemas import STAFF_ERRORS
+from antt.core.tokens import hashed_tokens, token_label
 from antt.lodging import selectors_stats as stats
 from antt.org.api import staff_auth
 
@@ -66,28 +64,14 @@ class StatsClient:
 
 
 def stats_tokens() -> dict[str, str]:
-    """{sha256 hex: label} from ANTT_LODGING_STATS_TOKENS (a string "label=hash,..." or a list)."""
-    raw = getattr(settings, "ANTT_LODGING_STATS_TOKENS", "") or ""
-    items = raw.split(",") if isinstance(raw, str) else list(raw)
-    out = {}
-    for item in items:
-        label, _, digest = str(item).strip().rpartition("=")
-        digest = digest.strip().lower()
-        if len(digest) == 64:
-            out[digest] = label.strip() or "cơ quan"
-    return out
+    """{sha256 hex: label} from ANTT_LODGING_STATS_TOKENS."""
+    return hashed_tokens("ANTT_LODGING_STATS_TOKENS")
 
 
 def stats_client(token: str) -> StatsClient | None:
-    """The agency whose token this is (constant-time comparison against every stored hash)."""
-    if not token or len(token) > 200:
-        return None
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    found = None
-    for stored, label in stats_tokens().items():
-        if hmac.compare_digest(stored, digest):
-            found = StatsClient(label)
-    return found
+    """The agency whose token this is (`core.tokens`)."""
+    label = token_label(token, "ANTT_LODGING_STATS_TOKENS")
+    return StatsClient(label) if label is not None else None
 
 
 class StatsToken(HttpBearer):

@@ -24,13 +24,10 @@ The public lookup and the provider's payment confirmation live in `api_public` (
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from ninja import Query, Router, Schema
@@ -41,6 +38,7 @@ from pydantic import Field, field_validator
 from antt.api.schemas import STAFF_ERRORS
 from antt.core import audit
 from antt.core.models import AuditEvent
+from antt.core.tokens import hashed_tokens, token_label
 from antt.org.api import staff_auth
 from antt.org.roles import can
 from antt.violations.models import DecisionStatus, LicenceSuspension, PenaltyDecision
@@ -64,28 +62,14 @@ class FeedClient:
 
 
 def feed_tokens() -> dict[str, str]:
-    """{sha256 hex: label} from ANTT_SUSPENSION_FEED_TOKENS (a string "label=hash,..." or a list)."""
-    raw = getattr(settings, "ANTT_SUSPENSION_FEED_TOKENS", "") or ""
-    items = raw.split(",") if isinstance(raw, str) else list(raw)
-    out = {}
-    for item in items:
-        label, _, digest = str(item).strip().rpartition("=")
-        digest = digest.strip().lower()
-        if len(digest) == 64:
-            out[digest] = label.strip() or "cơ quan"
-    return out
+    """{sha256 hex: label} from ANTT_SUSPENSION_FEED_TOKENS."""
+    return hashed_tokens("ANTT_SUSPENSION_FEED_TOKENS")
 
 
 def feed_client(token: str) -> FeedClient | None:
-    """The agency whose token this is (constant-time comparison against every stored hash)."""
-    if not token or len(token) > 200:
-        return None
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    found = None
-    for stored, label in feed_tokens().items():
-        if hmac.compare_digest(stored, digest):
-            found = FeedClient(label)
-    return found
+    """The agency whose token this is (`core.tokens`)."""
+    label = token_label(token, "ANTT_SUSPENSION_FEED_TOKENS")
+    return FeedClient(label) if label is not None else None
 
 
 class FeedToken(HttpBearer):

@@ -12,8 +12,6 @@ export leaves an EXPORT entry in the audit trail. Reads only.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date
 
@@ -25,12 +23,10 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 from django.utils.http import urlencode
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
 from antt.core import audit
 from antt.core.models import AuditEvent
+from antt.lodging import exports_stats
 from antt.lodging import selectors_stats as stats
 from antt.org.otp import staff_required
 from antt.org.roles import can
@@ -43,19 +39,6 @@ CONTENT_TYPES = {
 }
 CHART_TOP = 12
 MONTH_RE = re.compile(r"^\s*(?:(0?[1-9]|1[0-2])[/.-]([0-9]{4})|([0-9]{4})-(0[1-9]|1[0-2]))\s*$")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-EXPORT_HEADERS = [
-    "Tháng",
-    "Mã",
-    "Tên",
-    "Lượt khách",
-    "Ngày khách",
-    "Lượt khách quốc tế",
-    "Ngày khách quốc tế",
-    "Lượt khách Việt Nam",
-    "Ngày khách Việt Nam",
-]
-EXPORT_KEYS = ["guests", "nights", "foreign_guests", "foreign_nights", "vietnamese_guests", "vietnamese_nights"]
 
 
 class MonthField(forms.Field):
@@ -182,60 +165,6 @@ def stats_page(request):
     return render(request, "lodging/stats_guests.html", context)
 
 
-def _text(value):
-    value = ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value  # OWASP: a spreadsheet must not read a cell as a formula
-    return value
-
-
-def export_rows(table: dict) -> list[list]:
-    """One line per month × category (and a total line per month): a long table any tool reads."""
-    out = []
-    for i, month in enumerate(table["months"]):
-        label = f"{month:%m/%Y}"
-        for r in table["rows"]:
-            cell = r["cells"][i]
-            if cell["guests"]:
-                out.append([label, str(r["code"]), r["name"], *[cell[k] for k in EXPORT_KEYS]])
-        total = table["month_totals"][i]
-        out.append([label, "", "Tổng cộng", *[total[k] for k in EXPORT_KEYS]])
-    return out
-
-
-def _csv(rows: list[list]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_HEADERS)
-    for row in rows:
-        writer.writerow([_text(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel reads the file as UTF-8
-
-
-def _xlsx(rows: list[list], title: str, subtitle: str) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Thống kê lưu trú"
-    ws.append([title])
-    ws.append([subtitle])
-    ws["A1"].font = Font(bold=True)
-    ws.append([])
-    ws.append(EXPORT_HEADERS)
-    for cell in ws[4]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text stays text: never a formula
-    ws.column_dimensions["C"].width = 36
-    for letter in "DEFGHI":
-        ws.column_dimensions[letter].width = 16
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
 @staff_required
 def stats_export(request, fmt: str):
     if fmt not in CONTENT_TYPES:
@@ -246,9 +175,13 @@ def stats_export(request, fmt: str):
         return render(request, "lodging/stats_guests.html", {"form": form}, status=400)
     period, by = form.cleaned_data["period"], form.cleaned_data["theo"]
     table = stats.guests_by(scope, period, by)
-    rows = export_rows(table)
+    rows = exports_stats.export_rows(table)
     title = f"Thống kê lưu trú theo {table['title'].lower()}"
-    content = _csv(rows) if fmt == "csv" else _xlsx(rows, title, f"{period.label} — {scope.label}")
+    content = (
+        exports_stats.csv_bytes(rows)
+        if fmt == "csv"
+        else exports_stats.xlsx_bytes(rows, title, f"{period.label} — {scope.label}")
+    )
     with transaction.atomic():
         audit.record(
             AuditEvent.Action.EXPORT,
