@@ -365,3 +365,18 @@ ANTT_LODGING_MAX_FILE_MB = int(os.environ.get("ANTT_LODGING_MAX_FILE_MB", "20"))
 ANTT_LODGING_MAX_ROWS = int(os.environ.get("ANTT_LODGING_MAX_ROWS", "20000"))
 # Benchmark-only baseline views (bench/): never on in production.
 ANTT_BENCH_VIEWS = env_bool("ANTT_BENCH_VIEWS", False)
+
+# --- Public portal, feedback (phản ánh, kiến nghị), open data, agency API (issue 7) ---
+# Feedback intake: per client address; over the rate the form comes back with what was typed.
+ANTT_FEEDBACK_RATE = os.environ.get("ANTT_FEEDBACK_RATE", "5/h")
+ANTT_FEEDBACK_DAILY_RATE = os.environ.get("ANTT_FEEDBACK_DAILY_RATE", "20/d")
+ANTT_FEEDBACK_MAX_FILES = int(os.environ.get("ANTT_FEEDBACK_MAX_FILES", "5"))
+# The unit that receives feedback not tied to a dossier (slug): the public service centre.
+ANTT_FEEDBACK_INTAKE_UNIT = os.environ.get("ANTT_FEEDBACK_INTAKE_UNIT", "ttpvhcc")
+# Open-data downloads per client address (the pages are cached; the files are streamed).
+ANTT_OPENDATA_RATE = os.environ.get("ANTT_OPENDATA_RATE", "60/m")
+# Webhooks: attempts before a delivery is given up (the backoff schedule is in antt.api.webhooks),
+# the receiver's timeout, and whether receivers on private addresses are allowed (tests, local).
+ANTT_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("ANTT_WEBHOOK_MAX_ATTEMPTS", "12"))
+ANTT_WEBHOOK_TIMEOUT = float(os.environ.get("ANTT_WEBHOOK_TIMEOUT", "10"))
+ANTT_WEBHOOK_ALLOW_PRIVATE = env_bool("ANTT_WEBHOOK_ALLOW_PRIVATE", DEBUG)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("antt.lodging.urls")),
     path("", include("antt.feedback.urls")),
     path("", include("antt.reports.urls")),
+    path("", include("antt.api.urls")),
     path("", include("antt.portal.urls")),
 ]
 

@@ -20,6 +20,12 @@ Lodging: `lodging.view` (guests staying now, declarations and late counts of the
 (`ANTT_LODGING_EXIT_ENTRY_UNITS`) with `lodging.view` also see every foreign guest of the units
 under their parent (the foreigners' temporary-residence declarations).
 
+Portal and feedback: `feedback.view` (feedback of the unit and the units below),
+`feedback.intake` (accept, refuse, release suspected spam, transfer to another unit),
+`feedback.answer` (write the answer), `feedback.publish` (publish the answer with personal data
+removed), `feedback.stats` (statistics by topic and unit), `portal.edit` (announcements and
+contact points), `agency.manage` (agencies' API keys, webhooks and their delivery log).
+
 Capabilities are plain strings checked by services, selectors and views
 (`can(user, "dossier.receive")`). Later issues add their own capabilities here,
 next to the roles that hold them.
@@ -37,6 +43,8 @@ CAPABILITIES: dict[str, set[str]] = {
         "violation.view",
         "violation.pay",
         "establishment.view",
+        "feedback.view",
+        "feedback.intake",
     },
     Role.PROCESSOR: {
         "catalog.view",
@@ -55,6 +63,8 @@ CAPABILITIES: dict[str, set[str]] = {
         "lodging.stats",
         "watchlist.view",
         "alert.handle",
+        "feedback.view",
+        "feedback.answer",
     },
     Role.HEAD: {
         "catalog.view",
@@ -81,6 +91,11 @@ CAPABILITIES: dict[str, set[str]] = {
         "watchlist.view",
         "watchlist.manage",
         "alert.handle",
+        "feedback.view",
+        "feedback.intake",
+        "feedback.answer",
+        "feedback.publish",
+        "feedback.stats",
     },
     # A supervisor reads statistics (and the officer list) across the units below theirs and
     # changes nothing.
@@ -92,8 +107,10 @@ CAPABILITIES: dict[str, set[str]] = {
         "violation.view",
         "establishment.view",
         "lodging.stats",
+        "feedback.view",
+        "feedback.stats",
     },
-    Role.UNIT_ADMIN: {"catalog.view", "officer.view", "officer.manage", "person.view"},
+    Role.UNIT_ADMIN: {"catalog.view", "officer.view", "officer.manage", "person.view", "portal.edit"},
     Role.SYSTEM_ADMIN: {
         "catalog.view",
         "catalog.manage",
@@ -106,6 +123,9 @@ CAPABILITIES: dict[str, set[str]] = {
         "violation.rules",
         "establishment.rules",
         "lodging.rules",
+        "portal.edit",
+        "agency.manage",
+        "feedback.stats",
     },
 }
 
