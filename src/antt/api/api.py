@@ -137,6 +137,16 @@ def _register_routers():
     from antt.lodging.api_stats import router as lodging_stats_router
 
     api.add_router("/lodging", lodging_stats_router, tags=["Thống kê lưu trú"])
+    from antt.feedback.api import router as feedback_router
+
+    api.add_router("/feedback", feedback_router, tags=["Phản ánh, kiến nghị"])
+    # Webhooks first: /agency/webhooks… must match before any catch-all of the agency router.
+    from antt.api.api_webhooks import router as webhooks_router
+
+    api.add_router("/agency/webhooks", webhooks_router, tags=["Cơ quan: sự kiện (webhook)"])
+    from antt.api.api_agency import router as agency_router
+
+    api.add_router("/agency", agency_router, tags=["Cơ quan: kết nối dữ liệu"])
 
 
 _register_routers()
