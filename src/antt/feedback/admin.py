@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from antt.feedback.models import Rating, RatingAnswer, RatingCriterion
+from antt.feedback.models import FeedbackDeadlineRule, FeedbackTopic, Rating, RatingAnswer, RatingCriterion
 
 
 @admin.register(RatingCriterion)
@@ -37,3 +37,25 @@ class RatingAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Phản ánh, kiến nghị: the data officers and administrators edit ---------------------------
+# Feedback rows themselves are not in the admin: they carry personal data, and every staff
+# read of it must be logged (the officers' pages do); changes go through `feedback.handling`.
+
+
+@admin.register(FeedbackTopic)
+class FeedbackTopicAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "order", "field", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("code", "name")
+    ordering = ("order", "name")
+
+
+@admin.register(FeedbackDeadlineRule)
+class FeedbackDeadlineRuleAdmin(admin.ModelAdmin):
+    """The legal times: a change of law is a new row with its `valid_from`, never an edit of the old one."""
+
+    list_display = ("subject", "stage", "working_days", "valid_from", "valid_to", "verified")
+    list_filter = ("subject", "stage", "verified")
+    search_fields = ("legal_basis", "source")

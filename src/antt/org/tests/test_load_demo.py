@@ -21,7 +21,8 @@ def test_load_demo_creates_one_account_per_role_and_is_idempotent(settings):
     call_command("load_demo", stdout=out)
     # then every role has an account, nothing is duplicated, and the table lists the passwords
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
-    assert User.objects.count() == len(DEMO_ACCOUNTS) == 10  # xulyxnc (exit-entry processor) since lodging
+    # xulyxnc (exit-entry processor) since lodging, pakn (feedback intake at the centre) since the portal
+    assert User.objects.count() == len(DEMO_ACCOUNTS) == 11
     admin = User.objects.get(username="quantri")
     assert admin.is_superuser and admin.is_staff and admin.unit.parent_id is None
     assert admin.check_password("QuanTri#Tinh2026")

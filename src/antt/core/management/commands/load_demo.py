@@ -24,6 +24,15 @@ DEMO_ACCOUNTS = [
     ("xulyxnc", "XuatNhapCanh#2026xl", Role.PROCESSOR, "pa08", "Đặng Quốc Việt", "Cán bộ xử lý", False),
     ("giamsat", "GiamSat#Tinh2026", Role.SUPERVISOR, ROOT_SLUG, "Đỗ Văn Thành", "Cán bộ giám sát", False),
     ("quantri", "QuanTri#Tinh2026", Role.SYSTEM_ADMIN, ROOT_SLUG, "Vũ Quốc Khánh", "Quản trị hệ thống", True),
+    (
+        "pakn",
+        "TrungTam#2026pk",
+        Role.RECEPTIONIST,
+        "ttpvhcc",
+        "Nguyễn Thị Minh Châu",
+        "Cán bộ tiếp nhận phản ánh, kiến nghị",
+        False,
+    ),
     ("tiepnhanhr", "HamRong#2026tn", Role.RECEPTIONIST, SECOND_COMMUNE, "Mai Thị Lan", "Cán bộ tiếp nhận", False),
     ("xulyhr", "HamRong#2026xl", Role.PROCESSOR, SECOND_COMMUNE, "Lê Văn Nam", "Cán bộ xử lý", False),
 ]
@@ -66,6 +75,12 @@ class Command(BaseCommand):
             from antt.lodging.demo import ensure_demo_lodging
 
             lodging = ensure_demo_lodging()
+            from antt.portal.demo import load_portal_demo
+
+            portal = load_portal_demo()
+            from antt.feedback.demo import load_feedback_demo
+
+            feedback = load_feedback_demo(COMMUNE)
         self._print_table(rows)
         self.stdout.write(f"- {titles}")
         self.stdout.write(f"- {establishments}")
@@ -73,6 +88,8 @@ class Command(BaseCommand):
             f"- Tài khoản cơ sở kinh doanh minh họa: {business[0]} / {business[1]} ({business[2]}), đăng nhập tại /dang-nhap/"
         )
         self.stdout.write(f"- {lodging.message}")
+        self.stdout.write(f"- {portal}")
+        self.stdout.write(f"- {feedback}")
         if lodging.api_key:
             self.stdout.write(
                 f"- Khóa API minh họa của cơ sở (chỉ hiện một lần, không lưu ở đâu khác): {lodging.api_key}"
