@@ -25,9 +25,9 @@ class ProcedureSearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs.update(
-            {"type": "search", "placeholder": "ví dụ: cấp hộ chiếu", "autocomplete": "off"}
-        )
+        # input_type, not attrs["type"]: a later attrs update renders a second type attribute.
+        self.fields["q"].widget.input_type = "search"
+        self.fields["q"].widget.attrs.update({"placeholder": "ví dụ: cấp hộ chiếu", "autocomplete": "off"})
         self.fields["q"].error_messages["max_length"] = _("Nội dung tìm kiếm tối đa %(limit_value)d ký tự.")
         self.fields["field"].error_messages["invalid_choice"] = _("Lĩnh vực không tồn tại.")
         self.fields["level"].error_messages["invalid_choice"] = _("Cấp thực hiện không hợp lệ.")

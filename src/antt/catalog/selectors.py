@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
-from antt.catalog.models import Field, Procedure, ProcedureVersion
+from antt.catalog.models import Field, OnlineLevel, Procedure, ProcedureVersion, TimeUnit
 from antt.core.text import fold
 
 MAX_QUERY_LENGTH = 200
@@ -114,3 +114,41 @@ def procedure_get(*, code: str, on: date | None = None) -> ProcedureRow | None:
         return None
     version, in_force = _pick_version(procedure, on or today())
     return ProcedureRow(procedure=procedure, version=version, in_force=in_force)
+
+
+def fields_with_counts() -> QuerySet[Field]:
+    """Fields with their number of procedures (`n_procedures`), largest first (the portal's
+    "popular fields")."""
+    return (
+        Field.objects.annotate(n_procedures=Count("procedures"))
+        .filter(n_procedures__gt=0)
+        .order_by("-n_procedures", "appendix", "name")
+    )
+
+
+def offered_online(version: ProcedureVersion | None) -> bool:
+    """Full or partial online service AND a legal time (without one no due date can be given):
+    the same test as the online submission page (`dossiers.views.online.offered_online`)."""
+    if version is None or version.online_level not in (OnlineLevel.FULL, OnlineLevel.PARTIAL):
+        return False
+    if version.legal_time_unit == TimeUnit.SAME_DAY:
+        return True
+    return version.legal_time_amount is not None and bool(version.legal_time_unit)
+
+
+@dataclass
+class FormNeeded:
+    """A form (mẫu đơn, tờ khai) the applicant fills in, as the catalogue names it."""
+
+    code: str
+    documents: list[str]
+
+
+def forms_of(version: ProcedureVersion) -> list[FormNeeded]:
+    """The distinct forms named by the version's required documents (`form_code`), in order."""
+    out: dict[str, FormNeeded] = {}
+    for doc in version.documents.all():
+        code = (doc.form_code or "").strip()
+        if code:
+            out.setdefault(code, FormNeeded(code=code, documents=[])).documents.append(doc.name)
+    return list(out.values())

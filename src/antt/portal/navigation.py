@@ -8,20 +8,36 @@ order, so a link appears as soon as the app that owns the page defines one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import NoReverseMatch, reverse
+from django.core.signals import setting_changed
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from antt.org.roles import can
 
 
 def optional_url(*names: str) -> str | None:
+    # Every page builds the navigation (about twenty reverses, most of them failing for a visitor):
+    # the answers only change with the URL configuration and the script prefix, so they are kept.
+    return _optional_url(names, get_urlconf(), get_script_prefix())
+
+
+@lru_cache(maxsize=512)
+def _optional_url(names: tuple[str, ...], urlconf, prefix: str) -> str | None:
     for name in names:
         try:
-            return reverse(name)
+            return reverse(name, urlconf=urlconf)
         except NoReverseMatch:
             continue
     return None
 
+
+def _forget_urls(*, setting, **kwargs):
+    if setting == "ROOT_URLCONF":  # tests that swap the URL configuration
+        _optional_url.cache_clear()
+
+
+setting_changed.connect(_forget_urls)
 
 CATALOG_URLS = ("catalog:procedure-list", "catalog:procedure_list", "catalog:list", "catalog:index")
 OFFICER_URLS = ("org:officer-list", "org:officer_list", "org:officers")
@@ -168,6 +184,30 @@ ACTIONS: tuple[Action, ...] = (
         "Lượt khách, ngày khách theo quốc tịch, loại cơ sở, xã phường; công suất phòng.",
         ("lodging:stats",),
     ),
+    Action(
+        "feedback.view",
+        "Phản ánh, kiến nghị",
+        "Tiếp nhận, phân loại, chuyển xử lý, trả lời và công khai phản ánh, kiến nghị của người dân.",
+        ("feedback:staff-list",),
+    ),
+    Action(
+        "feedback.stats",
+        "Thống kê phản ánh, kiến nghị",
+        "Số phản ánh, kiến nghị theo chủ đề, đơn vị, tháng; tỷ lệ trả lời đúng hạn, hài lòng.",
+        ("feedback:staff-stats",),
+    ),
+    Action(
+        "portal.edit",
+        "Thông báo trên cổng",
+        "Đăng, sửa, ghim, gỡ thông báo cho người dân trên cổng dịch vụ công.",
+        ("portal:announcement-manage",),
+    ),
+    Action(
+        "agency.manage",
+        "Kết nối cơ quan",
+        "Khóa API của cơ quan, hệ thống khác: phạm vi dữ liệu, giới hạn, lượt gọi; sự kiện (webhook) và nhật ký gửi.",
+        ("api:agency-key-list",),
+    ),
 )
 
 
@@ -209,11 +249,20 @@ def nav_items(request) -> list[NavItem]:
         entries.append(("Lưu trú", optional_url("lodging:police-home")))
     if can(user, "reports.view"):
         entries.append(("Thống kê", optional_url("reports:statistics")))
+    if can(user, "feedback.view"):
+        entries.append(("Phản ánh, kiến nghị", optional_url("feedback:staff-list")))
+    if can(user, "portal.edit"):
+        entries.append(("Thông báo", optional_url("portal:announcement-manage")))
+    if can(user, "agency.manage"):
+        entries.append(("Kết nối", optional_url("api:agency-key-list")))
     if not (user is not None and user.is_authenticated and getattr(user, "is_officer", False)):
         entries.append(("Nộp hồ sơ trực tuyến", optional_url("dossiers:online-start")))
         entries.append(("Tra cứu hồ sơ", optional_url("dossiers:public-lookup")))
         entries.append(("Tra cứu vi phạm", optional_url("violations:lookup")))
         entries.append(("Doanh nghiệp", optional_url("establishments:business-home")))
+        entries.append(("Phản ánh, kiến nghị", optional_url("feedback:public-home")))
+        entries.append(("Dữ liệu mở", optional_url("api:opendata-list")))
+        entries.append(("Liên hệ", optional_url("portal:contacts")))
     if can(user, "officer.view"):
         entries.append(("Cán bộ", optional_url(*OFFICER_URLS)))
         entries.append(("Đơn vị", optional_url(*UNIT_URLS)))
