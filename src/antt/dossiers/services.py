@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from antt.api import webhooks
 from antt.catalog import rules
 from antt.catalog.models import Fee, Level, ProcedureVersion
 from antt.catalog.selectors import version_in_force
@@ -244,6 +245,7 @@ def _event(
     public: bool = True,
     at: datetime | None = None,
 ) -> DossierEvent:
+    webhooks.on_dossier_transition(dossier, from_status)  # every status change passes here
     return DossierEvent.objects.create(
         dossier=dossier,
         at=at or timezone.now(),

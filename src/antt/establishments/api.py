@@ -3,7 +3,8 @@
 Seed II.2(2)b asks that the registry of security-conditional businesses and fire-safety premises
 be shared with the tax office, the department of culture, sports and tourism and planning. Who
 may call (see `selectors_sharing`): an agency with `Authorization: Bearer <token>` (whole
-province; tokens hashed in `ANTT_SHARING_TOKENS`) or a signed-in officer with
+province; tokens hashed in `ANTT_SHARING_TOKENS`), an agency API key with `establishments.read`
+(the key's units) or a signed-in officer with
 `establishment.view` (own units). Anonymous → 401; a signed-in user of another role, a business
 account included → 403.
 
@@ -31,7 +32,8 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from antt.api.schemas import STAFF_ERRORS
+from antt.api.agency import AgencyKeyAuth
+from antt.api.schemas import STAFF_ERRORS, ErrorOut
 from antt.establishments import feed
 from antt.establishments import selectors_sharing as sharing
 from antt.establishments.models import Certificate, Establishment
@@ -53,7 +55,9 @@ class SharingToken(HttpBearer):
 
 
 sharing_auth = SharingToken()
-AUTH = [sharing_auth, staff_auth]
+# An agency API key with `establishments.read` first (it ignores other tokens), then the
+# setting-based tokens, then a staff session.
+AUTH = [AgencyKeyAuth("establishments.read"), sharing_auth, staff_auth]
 
 
 def _checked(call, *args, **kwargs):
@@ -265,7 +269,7 @@ def _page(qs, paging: Paging, shape) -> dict:
 
 @router.get(
     "/",
-    response={200: EstablishmentPage, **STAFF_ERRORS},
+    response={200: EstablishmentPage, **STAFF_ERRORS, 429: ErrorOut},
     auth=AUTH,
     summary="Danh sách cơ sở kinh doanh có điều kiện về ANTT, cơ sở PCCC (không có dữ liệu cá nhân)",
 )
@@ -278,7 +282,7 @@ def establishment_list(request, query: Query[EstablishmentQuery]):
 
 @router.get(
     "/certificates",
-    response={200: CertificatePage, **STAFF_ERRORS},
+    response={200: CertificatePage, **STAFF_ERRORS, 429: ErrorOut},
     auth=AUTH,
     summary="Danh sách giấy chứng nhận đủ điều kiện về ANTT (không có người đứng tên)",
 )
@@ -290,7 +294,7 @@ def certificate_list(request, query: Query[CertificateQuery]):
 
 @router.get(
     "/certificates/{path:number}",
-    response={200: CertificateOut, **STAFF_ERRORS},
+    response={200: CertificateOut, **STAFF_ERRORS, 429: ErrorOut},
     auth=AUTH,
     summary="Một giấy chứng nhận theo số",
 )
@@ -304,7 +308,7 @@ def certificate_detail(request, number: str):
 
 @router.get(
     "/changes",
-    response={200: ChangePage, **STAFF_ERRORS},
+    response={200: ChangePage, **STAFF_ERRORS, 429: ErrorOut},
     auth=AUTH,
     summary="Nhật ký thay đổi dữ liệu chia sẻ (cơ sở, giấy chứng nhận), theo thứ tự",
 )
@@ -327,7 +331,7 @@ def change_feed(request, query: Query[ChangeQuery]):
 
 @router.get(
     "/{tax_code}",
-    response={200: EstablishmentOut, **STAFF_ERRORS},
+    response={200: EstablishmentOut, **STAFF_ERRORS, 429: ErrorOut},
     auth=AUTH,
     summary="Một cơ sở theo mã số thuế",
 )

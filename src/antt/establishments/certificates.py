@@ -44,6 +44,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from antt.api import webhooks
 from antt.core import audit
 from antt.core.models import AuditEvent
 from antt.core.sequences import next_value
@@ -619,6 +620,9 @@ def certificate_revoke(
             reason=reason[:255],
         )
         feed.record_certificate(cert, "revoked" if whole else "lines_revoked")
+        webhooks.on_certificate_revoked(
+            cert, whole=whole, lines=codes, ground=ground, decision_number=decision, reason=reason
+        )
     return cert
 
 

@@ -48,7 +48,8 @@ class _PersonForm(VietnameseForm):
         super().__init__(*args, **kwargs)
         self.fields["full_name"].widget.attrs.update({"autocomplete": "name"})
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
-        self.fields["email"].widget.attrs.update({"type": "email", "autocomplete": "email"})
+        self.fields["email"].widget.input_type = "email"
+        self.fields["email"].widget.attrs.update({"autocomplete": "email"})
         self.fields["username"].widget.attrs.update(
             {"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
         )

@@ -11,6 +11,9 @@ Two kinds of caller:
   give the first value to the agency and put the second in the setting (the same scheme as the
   suspension feed of `violations.api`, with its own setting so that one agency's token opens
   only what it was given);
+* an agency API key (`antt.api.agency`, issued on /quan-ly/ket-noi/) with the scope
+  `establishments.read`: the rows of the key's units (the whole province when it has none), as
+  an officer of those units would see them;
 * a signed-in officer with `establishment.view`, who sees the establishments of their unit and
   the units below it (and the certificates of those establishments or issued by those units).
 
@@ -27,6 +30,8 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from antt.api.agency import key_unit_paths, key_units_q
+from antt.api.models import AgencyKey
 from antt.core.tokens import hashed_tokens, token_label
 from antt.establishments.models import BusinessLine, Certificate, ChangeEntry, Establishment
 from antt.establishments.selectors_certificates import line_events_prefetch
@@ -101,7 +106,12 @@ def sharing_client(token: str) -> SharingClient | None:
 
 
 def may_read(caller) -> bool:
-    return isinstance(caller, SharingClient) or can(caller, "establishment.view")
+    return isinstance(caller, SharingClient | AgencyKey) or can(caller, "establishment.view")
+
+
+def _whole_province(caller) -> bool:
+    """A setting-token agency, or an API key without units."""
+    return isinstance(caller, SharingClient) or (isinstance(caller, AgencyKey) and not key_unit_paths(caller))
 
 
 def check_caller(caller) -> None:
@@ -131,7 +141,9 @@ def shared_establishments(caller, f: EstablishmentFilter | None = None) -> Query
     check_caller(caller)
     f = f or EstablishmentFilter()
     qs = Establishment.objects.all()
-    if not isinstance(caller, SharingClient):
+    if isinstance(caller, AgencyKey):
+        qs = qs.filter(key_units_q(caller, "unit"))
+    elif not isinstance(caller, SharingClient):
         qs = scope(caller, qs, "unit")
     if f.tax_code:
         qs = qs.filter(tax_code=f.tax_code)
@@ -182,8 +194,10 @@ class CertificateFilter:
 
 def _visible_certificates(caller) -> QuerySet[Certificate]:
     qs = Certificate.objects.all()
-    if isinstance(caller, SharingClient):
+    if _whole_province(caller):
         return qs
+    if isinstance(caller, AgencyKey):
+        return qs.filter(key_units_q(caller, "establishment__unit") | key_units_q(caller, "unit"))
     return scope(caller, qs, "establishment__unit") | scope(caller, qs, "unit")
 
 
@@ -236,8 +250,11 @@ def changes(caller, *, after: int = 0, entity: str = "") -> QuerySet[ChangeEntry
     qs = ChangeEntry.objects.filter(id__gt=after)
     if entity:
         qs = qs.filter(entity=entity)
-    if not isinstance(caller, SharingClient):
-        establishments = scope(caller, Establishment.objects.all(), "unit").values("id")
+    if not _whole_province(caller):
+        if isinstance(caller, AgencyKey):
+            establishments = Establishment.objects.filter(key_units_q(caller, "unit")).values("id")
+        else:
+            establishments = scope(caller, Establishment.objects.all(), "unit").values("id")
         certificates = _visible_certificates(caller).values("id")
         qs = qs.filter(
             Q(entity=ChangeEntry.Entity.ESTABLISHMENT, object_id__in=establishments)

@@ -8,7 +8,9 @@
 
 Who may call: an agency with `Authorization: Bearer <token>` (SHA-256 hashes of the tokens in
 `ANTT_LODGING_STATS_TOKENS`, "label=sha256hex,…" as `ANTT_SHARING_TOKENS`; the whole province),
-or a signed-in officer with `lodging.stats` (the units of their scope). Anonymous or a wrong
+an agency API key with the scope `lodging.stats` (`antt.api.agency`; the key's units and below,
+the whole province when it has none), or a signed-in officer with `lodging.stats` (the units of
+their scope). Anonymous or a wrong
 token → 401; a signed-in user without `lodging.stats` (a business account) → 403; bad
 parameters → 422.
 
@@ -29,13 +31,16 @@ from datetime import date
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from pydantic import Field
 
-from antt.api.schemas import STAFF_ERRORS
+from antt.api.agency import AgencyKeyAuth, key_unit_paths, key_units_q
+from antt.api.models import AgencyKey
+from antt.api.schemas import STAFF_ERRORS, ErrorOut
 from antt.core.tokens import hashed_tokens, token_label
 from antt.lodging import selectors_stats as stats
 from antt.org.api import staff_auth
@@ -79,12 +84,26 @@ class StatsToken(HttpBearer):
         return stats_client(token)
 
 
-AUTH = [StatsToken(), staff_auth]
+AUTH = [AgencyKeyAuth("lodging.stats"), StatsToken(), staff_auth]
+
+
+def key_scope(key: AgencyKey) -> stats.Scope:
+    """What an agency key may count: the stays and occupancy of its units and below."""
+    if not key_unit_paths(key):
+        return stats.Scope.everything()
+    from antt.org.models import Unit
+
+    units = Unit.objects.filter(key_units_q(key, None))
+    ids = units.values("id")
+    label = "; ".join(units.filter(pk__in=key.units.values("pk")).values_list("name", flat=True))
+    return stats.Scope(Q(unit_id__in=ids), Q(unit_id__in=ids), f"{label} và các đơn vị trực thuộc")
 
 
 def _scope(caller) -> stats.Scope:
     if isinstance(caller, StatsClient):
         return stats.Scope.everything()
+    if isinstance(caller, AgencyKey):
+        return key_scope(caller)
     try:
         return stats.scope_for(caller)
     except PermissionDenied as exc:
@@ -223,7 +242,7 @@ def _months(period: stats.Period) -> list[str]:
 @router.get(
     "/statistics/guests",
     auth=AUTH,
-    response={200: GuestsOut, **STAFF_ERRORS},
+    response={200: GuestsOut, **STAFF_ERRORS, 429: ErrorOut},
     summary="Lượt khách, ngày khách theo tháng và quốc tịch / loại cơ sở / xã phường (không có dữ liệu cá nhân)",
 )
 def guests(request, query: Query[GuestsQuery]):
@@ -254,7 +273,7 @@ def guests(request, query: Query[GuestsQuery]):
 @router.get(
     "/statistics/occupancy",
     auth=AUTH,
-    response={200: OccupancyOut, **STAFF_ERRORS},
+    response={200: OccupancyOut, **STAFF_ERRORS, 429: ErrorOut},
     summary="Công suất phòng theo tháng và loại cơ sở lưu trú (không có dữ liệu cá nhân)",
 )
 def occupancy(request, query: Query[PeriodQuery]):

@@ -9,7 +9,9 @@
     SHA-256 of each token, in `ANTT_SUSPENSION_FEED_TOKENS` ("label=sha256hex,label=sha256hex",
     e.g. `so-gtvt=3f1c...`), and an agency sees the whole province. Make a token with
         python -c "import hashlib,secrets; t=secrets.token_urlsafe(32); print(t, hashlib.sha256(t.encode()).hexdigest())"
-    and give the first value to the agency, put the second in the setting.
+    and give the first value to the agency, put the second in the setting;
+  - an agency API key (`antt.api.agency`, issued on /quan-ly/ket-noi/) with the scope
+    `suspensions.read`: the suspensions of the key's units (all of them when it has none).
   Paging by cursor: rows in (updated_at, id) order; pass back `next.since` and `next.after_id`
   to get the rows changed since (a cancelled or shortened suspension comes again, with its new
   state). The same rows as CSV: `/vi-pham/tuoc-giay-phep.csv` (same parameters, same access).
@@ -35,7 +37,9 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from pydantic import Field, field_validator
 
-from antt.api.schemas import STAFF_ERRORS
+from antt.api.agency import AgencyKeyAuth, key_units_q
+from antt.api.models import AgencyKey
+from antt.api.schemas import STAFF_ERRORS, ErrorOut
 from antt.core import audit
 from antt.core.models import AuditEvent
 from antt.core.tokens import hashed_tokens, token_label
@@ -78,6 +82,11 @@ class FeedToken(HttpBearer):
 
 
 feed_auth = FeedToken()
+key_auth = AgencyKeyAuth("suspensions.read")
+
+
+def _is_agency(caller) -> bool:
+    return isinstance(caller, FeedClient | AgencyKey)
 
 
 # --- The suspension feed --------------------------------------------------------------------------
@@ -87,11 +96,19 @@ def suspensions_for(caller) -> QuerySet[LicenceSuspension]:
     """Every suspension for an agency; the caller's units for an officer (403 without violation.view)."""
     if isinstance(caller, FeedClient):
         return LicenceSuspension.objects.all()
+    if isinstance(caller, AgencyKey):
+        return LicenceSuspension.objects.filter(key_units_q(caller, "unit"))
     from antt.violations import selectors
 
     if not can(caller, "violation.view"):
         raise HttpError(403, "Vai trò của bạn không được xem sổ theo dõi tước giấy phép.")
     return selectors.visible_suspensions(caller)
+
+
+def _agency_name(caller) -> str:
+    if isinstance(caller, AgencyKey):
+        return f"Cơ quan nhận dữ liệu (khóa API {caller.prefix}): {caller.name}"
+    return str(caller)
 
 
 def suspension_page(caller, *, since: datetime | None, after_id: int, limit: int, active_on: date | None) -> dict:
@@ -107,7 +124,7 @@ def suspension_page(caller, *, since: datetime | None, after_id: int, limit: int
     # An agency needs the holder's name to match its own register; an officer sees it in full
     # only with person.view (a supervisor gets it masked, as on the register page, and no
     # personal-data read is logged for it).
-    full = isinstance(caller, FeedClient) or can(caller, "person.view")
+    full = _is_agency(caller) or can(caller, "person.view")
     from antt.violations.selectors import mask_name
 
     items = [
@@ -131,7 +148,7 @@ def suspension_page(caller, *, since: datetime | None, after_id: int, limit: int
         for s in rows
     ]
     if items and full:
-        actor = caller if not isinstance(caller, FeedClient) else None
+        actor = caller if not _is_agency(caller) else None
         audit.record(
             AuditEvent.Action.READ_PERSONAL,
             object_type="violations.licencesuspension",
@@ -140,7 +157,7 @@ def suspension_page(caller, *, since: datetime | None, after_id: int, limit: int
             changes={"fields": SUSPENSION_FIELDS, "count": len(items), "first_id": items[0]["id"]},
             reason="Chia sẻ dữ liệu tước giấy phép",
             actor=actor,
-            actor_name=str(caller) if actor is None else "",
+            actor_name=_agency_name(caller) if actor is None else "",
         )
     last = rows[-1] if rows else None
     # The cursor keeps the microseconds (a JSON datetime would be cut to milliseconds and repeat rows).
@@ -201,8 +218,8 @@ router = Router()
 
 @router.get(
     "/suspensions",
-    response={200: SuspensionPage, **STAFF_ERRORS},
-    auth=[feed_auth, staff_auth],
+    response={200: SuspensionPage, **STAFF_ERRORS, 429: ErrorOut},
+    auth=[key_auth, feed_auth, staff_auth],
     summary="Danh sách giấy phép bị tước quyền sử dụng (chia sẻ cho Sở GTVT, đơn vị đăng kiểm)",
 )
 def suspensions(request, filters: Query[SuspensionFilters]):

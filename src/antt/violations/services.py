@@ -40,6 +40,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from antt.api import webhooks
 from antt.core import audit, calendar
 from antt.core.identifiers import IdentifierError, check_tax_code, parse_personal_id, parse_plate
 from antt.core.models import AuditEvent
@@ -878,6 +879,7 @@ def _issue(
             )
     if suspensions:
         LicenceSuspension.objects.bulk_create(suspensions)
+        webhooks.on_licences_suspended(suspensions)
         decision.suspension_count = len(suspensions)
         decision.save(update_fields=["suspension_count"])
     if seized:

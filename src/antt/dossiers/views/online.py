@@ -180,7 +180,8 @@ class OnlineForm(forms.Form):
         )
         self.fields["kind"].error_messages["invalid_choice"] = "Loại người nộp không hợp lệ."
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
-        self.fields["email"].widget.attrs.update({"type": "email", "autocomplete": "email"})
+        self.fields["email"].widget.input_type = "email"
+        self.fields["email"].widget.attrs.update({"autocomplete": "email"})
         self.fields["id_number"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
         self.fields["name"].widget.attrs.update({"autocomplete": "name"})
 

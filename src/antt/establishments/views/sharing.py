@@ -37,6 +37,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from pydantic import ValidationError
 
+from antt.api.agency import file_view_key
+from antt.api.models import AgencyKey
 from antt.core import audit
 from antt.core.models import AuditEvent
 from antt.establishments import feed
@@ -122,6 +124,11 @@ def _caller(request):
     header = request.headers.get("Authorization", "")
     if header:
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        key, refusal = file_view_key(request, token, "establishments.read") if token else (None, None)
+        if refusal is not None:
+            return None, refusal
+        if key is not None:
+            return key, None
         client = sharing.sharing_client(token)
         if client is None:
             response = _text("Mã truy cập không hợp lệ.", 401)
@@ -246,7 +253,7 @@ def share_export(request, dataset: str, fmt: str):
         qs = spec.rows(caller, filters.as_filter())
     except sharing.SharingDenied as exc:
         raise PermissionDenied(exc.message) from exc
-    agency = isinstance(caller, sharing.SharingClient)
+    agency = isinstance(caller, sharing.SharingClient | AgencyKey)
     audit.record(
         AuditEvent.Action.EXPORT,
         object_type="establishments.sharing",

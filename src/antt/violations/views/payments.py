@@ -26,6 +26,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from antt.api.agency import file_view_key
 from antt.core.middleware import client_ip
 from antt.core.money import NBSP, format_vnd
 from antt.core.vietqr import parse_payload
@@ -170,7 +171,12 @@ def _csv_value(key: str, value) -> str:
 def suspension_csv(request):
     """The feed as CSV: an agency's Bearer token, or a signed-in officer (own units)."""
     header = request.headers.get("Authorization", "")
-    caller = feed_client(header[7:].strip()) if header.lower().startswith("bearer ") else None
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    caller, refusal = file_view_key(request, token, "suspensions.read") if token else (None, None)
+    if refusal is not None:
+        return refusal
+    if caller is None and token:
+        caller = feed_client(token)
     if caller is None:
         if header:
             return HttpResponse("Mã truy cập không hợp lệ.", status=401, content_type="text/plain; charset=utf-8")
