@@ -6,7 +6,7 @@ PORT ?= 8000
 # Python 3.12 or 3.13 (Django 6 needs >= 3.12); pyenv's shims and .python-version are honoured.
 PYTHON ?= $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3.13; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { command -v $$p; break; }; done)
 
-.PHONY: run test lint format venv install migrate demo bench ci clean-db check-deploy
+.PHONY: run test lint format venv install migrate demo bench lighthouse ci clean-db check-deploy
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@if [ -z "$(PYTHON)" ]; then echo "Cần Python 3.12 hoặc 3.13 (Django 6 không chạy trên Python cũ hơn). Cài bằng pyenv: pyenv install 3.12"; exit 1; fi
@@ -54,6 +54,14 @@ bench: install
 	$(PY) bench/violations.py
 	$(PY) bench/establishments.py
 	$(PY) bench/lodging.py
+	$(PY) bench/opendata.py
+	$(PY) bench/portal.py
+
+# Lighthouse (npm) against Debian's Chromium on a local server: performance and accessibility of
+# the public pages on a phone profile; fails under 90.
+lighthouse: install
+	npm ci --no-audit --no-fund --ignore-scripts
+	$(PY) bench/lighthouse.py
 
 check-deploy: install
 	ANTT_DEBUG=0 ANTT_SECRET_KEY=$${ANTT_SECRET_KEY:-$$(openssl rand -hex 32)} ANTT_ALLOWED_HOSTS=antt.example.vn $(PY) manage.py check --deploy --fail-level WARNING

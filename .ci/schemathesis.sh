@@ -18,6 +18,8 @@ export ANTT_ALLOWED_HOSTS=127.0.0.1,localhost ANTT_LOG_LEVEL=ERROR
 export ANTT_LOOKUP_RATE=0 ANTT_FINE_LOOKUP_RATE=0
 # Likewise the per-key rate of the lodging API (its 429 is tested in the suite).
 export ANTT_LODGING_API_RATE=0
+# And the feedback intake's and the open-data downloads' per-address limits (tested in the suite).
+export ANTT_FEEDBACK_RATE=0 ANTT_FEEDBACK_DAILY_RATE=0 ANTT_OPENDATA_RATE=0
 unset DATABASE_URL
 .venv/bin/python manage.py migrate --noinput >/dev/null
 .venv/bin/python manage.py load_reference >/dev/null
@@ -50,6 +52,12 @@ from antt.establishments.models import EstablishmentAccount
 from antt.lodging.business import key_create
 acc = EstablishmentAccount.objects.filter(is_manager=True, status='active', establishment__lines__is_lodging=True).select_related('establishment', 'user').first()
 print(key_create(establishment=acc.establishment, name='schemathesis', user=acc.user)[1] if acc else '')
+")
+# An agency's API key with every scope and no unit restriction (webhooks, dossier status, the feeds).
+agency_key=$(.venv/bin/python manage.py shell -v0 -c "
+from antt.api.agency_services import MAX_DAILY_QUOTA, issue_key
+from antt.api.scopes import SCOPES
+print(issue_key(name='schemathesis', contact='', scopes=list(SCOPES), units=[], rate='100000/s', daily_quota=MAX_DAILY_QUOTA, expires_at=None, by=None)[1])
 ")
 stats_token=st-stats-$RANDOM$RANDOM$RANDOM
 export ANTT_LODGING_STATS_TOKENS="schemathesis=$(printf %s "$stats_token" | sha256sum | cut -d' ' -f1)"
@@ -86,6 +94,10 @@ cat > "$tmp/schemathesis-lodging.toml" <<TOML
 [auth.openapi.LodgingApiKey]
 bearer = "$lodging_key"
 TOML
+cat > "$tmp/schemathesis-agencykey.toml" <<TOML
+[auth.openapi.AgencyKeyAuth]
+bearer = "$agency_key"
+TOML
 cat > "$tmp/schemathesis-tourism.toml" <<TOML
 [auth.openapi.StatsToken]
 bearer = "$stats_token"
@@ -114,6 +126,8 @@ if [ -z "$lodging_key" ]; then echo "no demo lodging establishment with a manage
 ST_ONLY='^/api/v1/lodging/(declarations|batches|stays|receipt)' st --config-file "$tmp/schemathesis-lodging.toml"
 echo "--- a tourism department's statistics token (lodging statistics)"
 ST_ONLY='^/api/v1/lodging/statistics' st --config-file "$tmp/schemathesis-tourism.toml"
+echo "--- an agency's API key with every scope (agency endpoints, webhooks, the feeds)"
+ST_ONLY='^/api/v1/(agency|violations/suspensions|establishments|lodging/statistics)' st --config-file "$tmp/schemathesis-agencykey.toml"
 # Unsafe methods also need the CSRF cookie, which cannot ride beside the scheme's
 # cookie; both go in one Cookie header here, so the checks that drop the session
 # (negative_data_rejection of a missing cookie, ignored_auth) cannot work and are left out.

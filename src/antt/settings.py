@@ -69,6 +69,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages are compressed (whitenoise serves static files pre-compressed, before this). Django's
+    # GZipMiddleware pads each response with random bytes against BREACH; CSRF tokens are masked.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "antt.core.middleware.RequestContextMiddleware",
+    # Counts the errors of calls an agency key authenticated (ApiUsage); nothing for other requests.
+    "antt.api.agency.AgencyUsageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -371,6 +376,8 @@ ANTT_BENCH_VIEWS = env_bool("ANTT_BENCH_VIEWS", False)
 ANTT_FEEDBACK_RATE = os.environ.get("ANTT_FEEDBACK_RATE", "5/h")
 ANTT_FEEDBACK_DAILY_RATE = os.environ.get("ANTT_FEEDBACK_DAILY_RATE", "20/d")
 ANTT_FEEDBACK_MAX_FILES = int(os.environ.get("ANTT_FEEDBACK_MAX_FILES", "5"))
+# All attachments of one feedback together; a larger request body is refused (413) before it is read.
+ANTT_FEEDBACK_MAX_TOTAL_BYTES = int(os.environ.get("ANTT_FEEDBACK_MAX_TOTAL_BYTES", str(20 * 1024 * 1024)))
 # The unit that receives feedback not tied to a dossier (slug): the public service centre.
 ANTT_FEEDBACK_INTAKE_UNIT = os.environ.get("ANTT_FEEDBACK_INTAKE_UNIT", "ttpvhcc")
 # Open-data downloads per client address (the pages are cached; the files are streamed).
