@@ -325,7 +325,7 @@ def summary(row: dict, events: list[dict], *, by_token: bool = False, now: datet
 router = Router()
 
 
-class LookupIn(Schema):
+class DossierLookupIn(Schema):
     code: str = Field(min_length=1, max_length=60, description="Mã hồ sơ, ví dụ H56.14-260423-0001")
     phone_last4: str = Field(pattern=r"^[0-9]{4}$", description="4 chữ số cuối số điện thoại của người nộp")
 
@@ -336,7 +336,7 @@ class TimelineOut(Schema):
     note: str
 
 
-class LookupOut(Schema):
+class DossierLookupOut(Schema):
     code: str
     procedure: str
     unit: str
@@ -355,7 +355,7 @@ def lookup_rate() -> str:
     return getattr(settings, "ANTT_LOOKUP_RATE", "10/m")
 
 
-def _read_body(request) -> LookupIn:
+def _read_body(request) -> DossierLookupIn:
     """The JSON body, validated; malformed JSON is a 422 like any other bad body (ninja says 400)."""
     try:
         payload = json.loads(request.body or b"")
@@ -364,7 +364,7 @@ def _read_body(request) -> LookupIn:
     if not isinstance(payload, dict):
         raise ValidationError([{"type": "model_type", "loc": ("body",), "msg": "object expected"}])
     try:
-        return LookupIn.model_validate(payload)
+        return DossierLookupIn.model_validate(payload)
     except PydanticError as exc:
         raise ValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
 
@@ -372,14 +372,14 @@ def _read_body(request) -> LookupIn:
 _BODY_DOC = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": LookupIn.model_json_schema()}},
+        "content": {"application/json": {"schema": DossierLookupIn.model_json_schema()}},
     }
 }
 
 
 @router.post(
     "/lookup",
-    response={200: LookupOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut},
+    response={200: DossierLookupOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut},
     summary="Tra cứu hồ sơ bằng mã hồ sơ và 4 số cuối điện thoại",
     auth=None,
     openapi_extra=_BODY_DOC,

@@ -62,12 +62,12 @@ class DuplicateOut(Schema):
     code: str | None = Field(None, description="Mã đã cấp lần trước, chỉ khi số điện thoại trùng khớp")
 
 
-class LookupIn(Schema):
+class FeedbackLookupIn(Schema):
     code: str = Field(min_length=1, max_length=40, description="Mã phản ánh, kiến nghị")
     phone_last4: str = Field(pattern=r"^[0-9]{4}$", description="4 chữ số cuối số điện thoại người gửi")
 
 
-class LookupOut(Schema):
+class FeedbackLookupOut(Schema):
     code: str
     kind: str
     subject: str
@@ -178,17 +178,17 @@ def submit(request):
 
 @router.post(
     "/lookup",
-    response={200: LookupOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut},
+    response={200: FeedbackLookupOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut},
     summary="Tra cứu phản ánh, kiến nghị bằng mã và 4 số cuối điện thoại",
     auth=None,
-    openapi_extra=_doc(LookupIn),
+    openapi_extra=_doc(FeedbackLookupIn),
 )
 def lookup(request):
     """Public; rate limited per client address (ANTT_LOOKUP_RATE); an unknown code and wrong
     digits give the same 404."""
     if not ratelimit.allow(request, "feedback-lookup", lookup_rate()):
         raise HttpError(429, LOOKUP_RATE_LIMITED)
-    body, _ = _body(request, LookupIn)
+    body, _ = _body(request, FeedbackLookupIn)
     item = selectors_public.find_for_sender(body.code, body.phone_last4)
     if item is None:
         return Answer(404, {"detail": LOOKUP_NOT_FOUND})

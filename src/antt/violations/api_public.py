@@ -137,7 +137,7 @@ def summaries(decisions: list[PenaltyDecision], today: date) -> list[dict]:
 # --- Schemas ------------------------------------------------------------------------------------
 
 
-class LookupIn(Schema):
+class FineLookupIn(Schema):
     plate: str | None = Field(
         default=None, max_length=20, description="Biển số xe, ví dụ 36A-123.45 (không cần dấu).", examples=["36A12345"]
     )
@@ -196,7 +196,7 @@ class DecisionPublicOut(Schema):
     qr: QrOut | None
 
 
-class LookupOut(Schema):
+class FineLookupOut(Schema):
     count: int
     decisions: list[DecisionPublicOut]
     message: str = ""
@@ -226,7 +226,7 @@ class ConfirmOut(Schema):
 router = Router()
 
 
-def _read_body(request) -> LookupIn:
+def _read_body(request) -> FineLookupIn:
     try:
         payload = json.loads(request.body or b"")
     except ValueError:
@@ -234,7 +234,7 @@ def _read_body(request) -> LookupIn:
     if not isinstance(payload, dict):
         raise ValidationError([{"type": "model_type", "loc": ("body",), "msg": "object expected"}])
     try:
-        return LookupIn.model_validate(payload)
+        return FineLookupIn.model_validate(payload)
     except PydanticError as exc:
         errors = exc.errors()
         if errors and errors[0].get("type") == "value_error":
@@ -247,7 +247,7 @@ _LOOKUP_DOC = {
         "required": True,
         "content": {
             "application/json": {
-                "schema": LookupIn.model_json_schema(),
+                "schema": FineLookupIn.model_json_schema(),
                 "examples": {
                     "plate": {"summary": "Theo biển số", "value": {"plate": "36A-123.45"}},
                     "decision": {
@@ -290,7 +290,7 @@ _CONFIRM_DOC = {
 
 @router.post(
     "/lookup",
-    response={200: LookupOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut},
+    response={200: FineLookupOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut},
     summary="Tra cứu quyết định xử phạt chưa nộp phạt (biển số, hoặc số quyết định + 4 số cuối số định danh)",
     auth=None,
     openapi_extra=_LOOKUP_DOC,

@@ -181,3 +181,26 @@ def test_a_generated_python_client_calls_the_live_server(live_server, tmp_path):
     assert result["ping"] == [200, "ok"]
     assert result["me"] == [200, "Máy khách sinh tự động", ["dossiers.status"], 1]
     assert result["refused"] == 401
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_no_two_schemas_share_a_component_name():
+    """ninja names an OpenAPI component after the schema class: two classes with one name (say a
+    `LookupOut` in two apps) silently share one component, and one operation then documents the
+    other's response (schemathesis found the fine lookup documented as the feedback lookup)."""
+    from ninja import Schema
+
+    import antt.api.api  # noqa: F401 - every router imported
+
+    names: dict[str, set[str]] = {}
+    for cls in _subclasses(Schema):
+        if cls.__module__.startswith("antt."):
+            names.setdefault(cls.__name__, set()).add(f"{cls.__module__}.{cls.__qualname__}")
+    components = set(antt.api.api.api.get_openapi_schema()["components"]["schemas"])
+    clashes = {name: where for name, where in names.items() if len(where) > 1 and name in components}
+    assert not clashes
