@@ -20,6 +20,8 @@ export ANTT_LOOKUP_RATE=0 ANTT_FINE_LOOKUP_RATE=0
 export ANTT_LODGING_API_RATE=0
 # And the feedback intake's and the open-data downloads' per-address limits (tested in the suite).
 export ANTT_FEEDBACK_RATE=0 ANTT_FEEDBACK_DAILY_RATE=0 ANTT_OPENDATA_RATE=0
+# A webhook test ping to a generated public address must not hold a worker for long.
+export ANTT_WEBHOOK_TIMEOUT=2
 unset DATABASE_URL
 .venv/bin/python manage.py migrate --noinput >/dev/null
 .venv/bin/python manage.py load_reference >/dev/null
