@@ -36,6 +36,12 @@ def _require(by) -> None:
         raise PermissionDenied("Bạn không có quyền quản lý khóa API của cơ quan.")
 
 
+def require_manager(user) -> None:
+    """The pages of agencies' keys and webhooks: `agency.manage` only (403 otherwise)."""
+    if not can(user, "agency.manage"):
+        raise PermissionDenied("Bạn không có quyền quản lý kết nối dữ liệu với cơ quan khác.")
+
+
 def _new_plaintext() -> tuple[str, str, str]:
     """(prefix, plaintext, hash) of a fresh key whose prefix is not taken."""
     for _attempt in range(10):

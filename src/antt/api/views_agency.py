@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,7 +30,6 @@ from antt.api.models import AgencyKey, ApiUsage
 from antt.api.scopes import SCOPES
 from antt.org.models import Unit
 from antt.org.otp import staff_required
-from antt.org.roles import can
 from antt.reports import charts
 
 PAGE_SIZE = 25
@@ -53,8 +52,7 @@ SORT_ORDER = {
 
 
 def _require_manager(request) -> None:
-    if not can(request.user, "agency.manage"):
-        raise PermissionDenied("Bạn không có quyền quản lý kết nối dữ liệu với cơ quan khác.")
+    services.require_manager(request.user)
 
 
 def key_state(key: AgencyKey) -> tuple[str, str]:

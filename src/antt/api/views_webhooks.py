@@ -15,17 +15,15 @@ import json
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from antt.api import webhooks
+from antt.api import agency_services, webhooks
 from antt.api.models import AgencyKey, DeliveryState, WebhookDelivery, WebhookSubscription
 from antt.org.otp import staff_required
-from antt.org.roles import can
 
 PAGE_SIZE = 25
 STATE_ORDER = Case(
@@ -39,8 +37,7 @@ EVENT_CHOICES = [("", "Tất cả"), *webhooks.EVENT_TYPES.items(), (webhooks.PI
 
 
 def _require_manager(request) -> None:
-    if not can(request.user, "agency.manage"):
-        raise PermissionDenied("Bạn không có quyền quản lý kết nối dữ liệu với cơ quan khác.")
+    agency_services.require_manager(request.user)
 
 
 class DeliveryFilterForm(forms.Form):
